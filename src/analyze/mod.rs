@@ -1,0 +1,1 @@
+//! Sweeps, tuning, calibration and sensitivity analysis over the run machinery.

@@ -1,0 +1,1 @@
+//! Gambit interchange: reading and writing `.efg` and `.nfg` files.

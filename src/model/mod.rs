@@ -1,0 +1,1 @@
+//! The compiled model: a fixed game structure plus numeric programs refilled per trial.

@@ -1,0 +1,1 @@
+//! The scenario language: TOML parsing with spans, validation, expressions, priors.

@@ -1,0 +1,1 @@
+//! Seeded Monte Carlo: per-trial streams, solving, play-out and ordered aggregation.

@@ -1,0 +1,1 @@
+//! Solvers: subgame-perfect equilibrium, agent logit QRE, regret; normal-form solvers.
