@@ -242,8 +242,9 @@ impl GameBuilder {
             let b = &self.nodes[old];
             if b.infoset != NONE {
                 let k = self.infosets[b.infoset as usize].actions.len();
-                for c in b.first_child as usize..b.first_child as usize + k {
-                    new_id[c] = order.len() as u32;
+                let first = b.first_child as usize;
+                for (c, id) in new_id.iter_mut().enumerate().skip(first).take(k) {
+                    *id = order.len() as u32;
                     order.push(c as u32);
                 }
             }
