@@ -18,6 +18,7 @@
 
 mod builder;
 mod error;
+pub mod normal;
 
 pub use builder::GameBuilder;
 pub use error::GameError;

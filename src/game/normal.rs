@@ -1,0 +1,1 @@
+//! Normal-form (strategic) games, as read from Gambit `.nfg` files.
