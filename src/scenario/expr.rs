@@ -1,0 +1,1 @@
+//! Arithmetic expressions over parameters, compiled once to a flat instruction list.
