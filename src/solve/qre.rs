@@ -1,0 +1,720 @@
+//! Agent logit quantal response equilibrium (QRE).
+//!
+//! At every player information set `h` the choice probabilities are
+//! `σ(a) ∝ exp(λ · Q_h(a))`, where `Q_h(a)` is the mover's expected payoff of taking `a`
+//! at `h` and following σ afterwards, under Bayes-rule beliefs over the nodes of `h`
+//! (beliefs ∝ the nodes' reach probabilities; under perfect recall the mover's own
+//! probabilities are common to all nodes of the set and cancel). This is Gambit's
+//! definition for `logit_solve_lambda` on extensive games.
+//!
+//! **Unreachable information sets.** When every node of a set has reach probability 0
+//! (only possible through chance probabilities of 0, since logit play is interior),
+//! beliefs there are taken uniform over the set's nodes.
+//!
+//! **Perfect information.** One backward sweep; each choice is a log-sum-exp-stable
+//! softmax of `λ ·` the children's values, so λ · payoff in the thousands is fine.
+//!
+//! **Imperfect information.** The QRE is traced from the centroid at λ = 0 along the
+//! principal branch, as Gambit does: the unknowns are the log-probabilities `x` of all
+//! player actions plus λ; the equations are, per information set, `Σ exp(x) = 1` and
+//! `x(a) − x(a₁) − λ (Q(a) − Q(a₁)) = 0` for every action after the first. The branch is
+//! followed by pseudo-arclength continuation (tangent predictor, Newton corrector on the
+//! augmented system), so turning points in λ are passed; the first crossing of the
+//! target λ is then solved by Newton at fixed λ. The result is accepted only if the
+//! maximum difference between σ and the logit response to σ is at most
+//! [`QreConfig::tolerance`]; otherwise [`SolveError::NotConverged`] is returned.
+
+// Index loops mirror the math of the passes over several parallel arrays.
+#![allow(clippy::needless_range_loop)]
+
+use super::layout::{CHANCE, TERMINAL};
+use super::linalg::lu_solve_in_place;
+use super::{SolveError, Workspace};
+use crate::game::{Game, Mover, NO_OUTCOME, NONE, Profile};
+
+/// Controls of the logit QRE solver.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QreConfig {
+    /// Precision λ ≥ 0 (0 is uniform play, λ → ∞ approaches a Nash equilibrium).
+    pub lambda: f64,
+    /// Required maximum |σ − logit response to σ| over all player actions.
+    pub tolerance: f64,
+    /// First arclength step of the continuation (imperfect information only).
+    pub first_step: f64,
+    /// Maximum number of continuation steps, accepted or rejected.
+    pub max_steps: usize,
+}
+
+impl Default for QreConfig {
+    fn default() -> Self {
+        QreConfig {
+            lambda: 1.0,
+            tolerance: 1e-10,
+            first_step: 0.03,
+            max_steps: 100_000,
+        }
+    }
+}
+
+/// Largest number of jointly solved unknowns (dense Newton) the tracer accepts.
+pub(crate) const MAX_TRACED_UNKNOWNS: usize = 4000;
+
+/// Scratch of the imperfect-information tracer. The index structures are built with the
+/// workspace; the dense matrices are sized on first use (then reused).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct QreScratch {
+    /// Player information sets (game indices), in index order.
+    sets: Vec<u32>,
+    /// Global action index of every unknown; unknowns of one set are contiguous.
+    var_action: Vec<u32>,
+    /// For every unknown, the index of its set within `sets`.
+    var_set: Vec<u32>,
+    /// For every entry of `sets`, its first unknown.
+    set_first_var: Vec<u32>,
+    /// Global action -> unknown index, or NONE for chance actions.
+    action_var: Vec<u32>,
+    // Per global action.
+    prob: Vec<f64>,
+    logp: Vec<f64>,
+    dlogp: Vec<f64>,
+    dprob: Vec<f64>,
+    q: Vec<f64>,
+    dq: Vec<f64>,
+    // Per node.
+    log_reach: Vec<f64>,
+    dlog_reach: Vec<f64>,
+    belief: Vec<f64>,
+    dvalues: Vec<f64>,
+    // Per unknown (+1 for λ).
+    z: Vec<f64>,
+    w: Vec<f64>,
+    z_pred: Vec<f64>,
+    tangent: Vec<f64>,
+    tangent_prev: Vec<f64>,
+    h: Vec<f64>,
+    rhs: Vec<f64>,
+    /// Jacobian `n × (n+1)` row-major, then the augmented `(n+1) × (n+1)` system.
+    jac: Vec<f64>,
+    aug: Vec<f64>,
+}
+
+impl QreScratch {
+    pub(crate) fn new(game: &Game, layout: &super::layout::Layout) -> QreScratch {
+        if layout.first_imperfect_infoset.is_none() {
+            return QreScratch::default();
+        }
+        let mut s = QreScratch {
+            action_var: vec![NONE; game.n_actions()],
+            ..QreScratch::default()
+        };
+        for (h, info) in game.player_infosets() {
+            s.set_first_var.push(s.var_action.len() as u32);
+            for a in info.action_range() {
+                s.action_var[a] = s.var_action.len() as u32;
+                s.var_action.push(a as u32);
+                s.var_set.push(s.sets.len() as u32);
+            }
+            s.sets.push(h as u32);
+        }
+        let na = game.n_actions();
+        let nn = game.n_nodes();
+        let np = game.n_players();
+        let nv = s.var_action.len();
+        s.prob = vec![0.0; na];
+        s.logp = vec![0.0; na];
+        s.dlogp = vec![0.0; na];
+        s.dprob = vec![0.0; na];
+        s.q = vec![0.0; na];
+        s.dq = vec![0.0; na];
+        s.log_reach = vec![0.0; nn];
+        s.dlog_reach = vec![0.0; nn];
+        s.belief = vec![0.0; nn];
+        s.dvalues = vec![0.0; nn * np];
+        for v in [
+            &mut s.z,
+            &mut s.w,
+            &mut s.z_pred,
+            &mut s.tangent,
+            &mut s.tangent_prev,
+            &mut s.h,
+            &mut s.rhs,
+        ] {
+            *v = vec![0.0; nv + 1];
+        }
+        s
+    }
+}
+
+fn check_config(config: &QreConfig) -> Result<(), SolveError> {
+    if !(config.lambda.is_finite() && config.lambda >= 0.0) {
+        return Err(SolveError::InvalidLambda(config.lambda));
+    }
+    if !(config.tolerance.is_finite() && config.tolerance > 0.0) {
+        return Err(SolveError::InvalidTolerance(config.tolerance));
+    }
+    Ok(())
+}
+
+pub(crate) fn solve_qre_into(
+    game: &Game,
+    config: &QreConfig,
+    ws: &mut Workspace,
+    profile: &mut Profile,
+) -> Result<(), SolveError> {
+    check_config(config)?;
+    if !ws.fits(game) {
+        return Err(SolveError::WorkspaceMismatch);
+    }
+    if profile.probs.len() != game.n_actions() {
+        profile.probs.resize(game.n_actions(), 0.0);
+    }
+    if ws.layout.first_imperfect_infoset.is_none() {
+        logit_backward_pass(game, config.lambda, ws, profile);
+        return Ok(());
+    }
+    trace(game, config, ws, profile)
+}
+
+/// Perfect-information logit QRE: one reverse sweep.
+fn logit_backward_pass(game: &Game, lambda: f64, ws: &mut Workspace, profile: &mut Profile) {
+    let np = ws.layout.n_players;
+    let payoffs = &game.outcome_payoffs;
+    let chance = &game.chance_probs;
+    let probs = &mut profile.probs[..];
+    let values = &mut ws.values[..];
+    for (node, rec) in ws.layout.nodes.iter().enumerate().rev() {
+        let (head, tail) = values.split_at_mut((node + 1) * np);
+        let v = &mut head[node * np..];
+        if rec.outcome == NO_OUTCOME {
+            v.fill(0.0);
+        } else {
+            let o = rec.outcome as usize * np;
+            v.copy_from_slice(&payoffs[o..o + np]);
+        }
+        if rec.mover == TERMINAL {
+            continue;
+        }
+        let base = (node + 1) * np;
+        let first = rec.first_child as usize * np - base;
+        let off = rec.action_offset as usize;
+        let k = rec.n_children as usize;
+        let out = &mut probs[off..off + k];
+        if rec.mover == CHANCE {
+            out.copy_from_slice(&chance[off..off + k]);
+        } else {
+            let p = rec.mover as usize;
+            let mut best = f64::NEG_INFINITY;
+            for a in 0..k {
+                best = best.max(tail[first + a * np + p]);
+            }
+            let mut sum = 0.0;
+            for (a, o) in out.iter_mut().enumerate() {
+                let e = (lambda * (tail[first + a * np + p] - best)).exp();
+                *o = e;
+                sum += e;
+            }
+            let inv = 1.0 / sum;
+            for o in out.iter_mut() {
+                *o *= inv;
+            }
+        }
+        for a in 0..k {
+            let pa = out[a];
+            if pa != 0.0 {
+                let cv = &tail[first + a * np..first + a * np + np];
+                for (acc, c) in v.iter_mut().zip(cv) {
+                    *acc += pa * c;
+                }
+            }
+        }
+    }
+}
+
+/// Values at `x` (log-probabilities of the unknowns) and `lambda`: probabilities, log
+/// reach, node values, beliefs, action values `Q`, and the equations into `s.h`.
+fn eval_base(game: &Game, ws: &mut Workspace, x_and_lambda: &[f64]) {
+    let Workspace {
+        layout,
+        values,
+        qre: s,
+    } = ws;
+    let np = layout.n_players;
+    let nv = s.var_action.len();
+    let lambda = x_and_lambda[nv];
+    for (a, (p, lp)) in s.prob.iter_mut().zip(s.logp.iter_mut()).enumerate() {
+        let var = s.action_var[a];
+        if var == NONE {
+            *p = game.chance_probs[a];
+            *lp = p.ln();
+        } else {
+            *lp = x_and_lambda[var as usize];
+            *p = lp.exp();
+        }
+    }
+    s.log_reach[0] = 0.0;
+    for node in 1..layout.nodes.len() {
+        let parent = game.node_parent[node] as usize;
+        s.log_reach[node] = s.log_reach[parent] + s.logp[game.node_in_action[node] as usize];
+    }
+    backward_values(game, layout, &s.prob, values, np);
+    for (si, &h) in s.sets.iter().enumerate() {
+        let info = game.infoset(h as usize);
+        beliefs(&info.nodes, &s.log_reach, &mut s.belief);
+        let Mover::Player(p) = info.mover else {
+            unreachable!()
+        };
+        let k = info.n_actions();
+        for a in 0..k {
+            let mut qa = 0.0;
+            for &n in &info.nodes {
+                let child = game.node_first_child[n as usize] as usize + a;
+                qa += s.belief[n as usize] * values[child * np + p];
+            }
+            s.q[info.action_offset + a] = qa;
+        }
+        let first = s.set_first_var[si] as usize;
+        let off = info.action_offset;
+        s.h[first] = s.prob[off..off + k].iter().sum::<f64>() - 1.0;
+        for a in 1..k {
+            s.h[first + a] =
+                x_and_lambda[first + a] - x_and_lambda[first] - lambda * (s.q[off + a] - s.q[off]);
+        }
+    }
+}
+
+/// Node values under `prob` (chance included), one reverse sweep.
+fn backward_values(game: &Game, layout: &super::layout::Layout, prob: &[f64], values: &mut [f64], np: usize) {
+    for (node, rec) in layout.nodes.iter().enumerate().rev() {
+        let (head, tail) = values.split_at_mut((node + 1) * np);
+        let v = &mut head[node * np..];
+        if rec.outcome == NO_OUTCOME {
+            v.fill(0.0);
+        } else {
+            let o = rec.outcome as usize * np;
+            v.copy_from_slice(&game.outcome_payoffs[o..o + np]);
+        }
+        if rec.mover == TERMINAL {
+            continue;
+        }
+        let base = (node + 1) * np;
+        let first = rec.first_child as usize * np - base;
+        let off = rec.action_offset as usize;
+        for a in 0..rec.n_children as usize {
+            let pa = prob[off + a];
+            if pa != 0.0 {
+                let cv = &tail[first + a * np..first + a * np + np];
+                for (acc, c) in v.iter_mut().zip(cv) {
+                    *acc += pa * c;
+                }
+            }
+        }
+    }
+}
+
+/// Bayes beliefs over `nodes` from log reach probabilities; uniform when none is
+/// reachable.
+fn beliefs(nodes: &[u32], log_reach: &[f64], belief: &mut [f64]) {
+    let m = nodes
+        .iter()
+        .map(|&n| log_reach[n as usize])
+        .fold(f64::NEG_INFINITY, f64::max);
+    if m == f64::NEG_INFINITY {
+        let u = 1.0 / nodes.len() as f64;
+        for &n in nodes {
+            belief[n as usize] = u;
+        }
+        return;
+    }
+    let mut sum = 0.0;
+    for &n in nodes {
+        let e = (log_reach[n as usize] - m).exp();
+        belief[n as usize] = e;
+        sum += e;
+    }
+    for &n in nodes {
+        belief[n as usize] /= sum;
+    }
+}
+
+/// Column `var` of the Jacobian (derivative of the equations with respect to the
+/// log-probability of unknown `var`) into `out` (length n), after [`eval_base`].
+fn jacobian_column(game: &Game, ws: &mut Workspace, x_and_lambda: &[f64], var: usize, out: &mut [f64]) {
+    let Workspace {
+        layout,
+        values,
+        qre: s,
+    } = ws;
+    let np = layout.n_players;
+    let nv = s.var_action.len();
+    let lambda = x_and_lambda[nv];
+    let action = s.var_action[var] as usize;
+    // Forward: which nodes lie below the varied action.
+    s.dlog_reach[0] = 0.0;
+    for node in 1..layout.nodes.len() {
+        let parent = game.node_parent[node] as usize;
+        s.dlog_reach[node] = s.dlog_reach[parent] + f64::from(game.node_in_action[node] as usize == action);
+    }
+    // Backward: derivative of the node values; only the varied action's probability moves.
+    let dvalues = &mut s.dvalues[..];
+    for (node, rec) in layout.nodes.iter().enumerate().rev() {
+        let (head, tail) = dvalues.split_at_mut((node + 1) * np);
+        let dv = &mut head[node * np..];
+        dv.fill(0.0);
+        if rec.mover == TERMINAL {
+            continue;
+        }
+        let base = (node + 1) * np;
+        let first = rec.first_child as usize * np - base;
+        let off = rec.action_offset as usize;
+        for a in 0..rec.n_children as usize {
+            let pa = s.prob[off + a];
+            let child = rec.first_child as usize + a;
+            if off + a == action {
+                for (p, acc) in dv.iter_mut().enumerate() {
+                    *acc += pa * values[child * np + p];
+                }
+            }
+            if pa != 0.0 {
+                let cdv = &tail[first + a * np..first + a * np + np];
+                for (acc, c) in dv.iter_mut().zip(cdv) {
+                    *acc += pa * c;
+                }
+            }
+        }
+    }
+    for (si, &h) in s.sets.iter().enumerate() {
+        let info = game.infoset(h as usize);
+        let Mover::Player(p) = info.mover else {
+            unreachable!()
+        };
+        let mean: f64 = info
+            .nodes
+            .iter()
+            .map(|&n| s.belief[n as usize] * s.dlog_reach[n as usize])
+            .sum();
+        let k = info.n_actions();
+        let off = info.action_offset;
+        for a in 0..k {
+            let mut dqa = 0.0;
+            for &n in &info.nodes {
+                let n = n as usize;
+                let child = game.node_first_child[n] as usize + a;
+                let mu = s.belief[n];
+                let dmu = mu * (s.dlog_reach[n] - mean);
+                dqa += dmu * values[child * np + p] + mu * dvalues[child * np + p];
+            }
+            s.dq[off + a] = dqa;
+        }
+        let first = s.set_first_var[si] as usize;
+        out[first] = if s.var_set[var] as usize == si {
+            s.prob[action]
+        } else {
+            0.0
+        };
+        for a in 1..k {
+            let mut d = -lambda * (s.dq[off + a] - s.dq[off]);
+            if first + a == var {
+                d += 1.0;
+            }
+            if first == var {
+                d -= 1.0;
+            }
+            out[first + a] = d;
+        }
+    }
+}
+
+/// Full Jacobian `n × (n+1)` at `z` into `s.jac` (eval_base must have run at `z`).
+fn jacobian(game: &Game, ws: &mut Workspace, z: &[f64]) {
+    let nv = ws.qre.var_action.len();
+    let cols = nv + 1;
+    let mut col = std::mem::take(&mut ws.qre.rhs);
+    for var in 0..nv {
+        jacobian_column(game, ws, z, var, &mut col);
+        for row in 0..nv {
+            ws.qre.jac[row * cols + var] = col[row];
+        }
+    }
+    ws.qre.rhs = col;
+    // Derivative with respect to λ.
+    let s = &mut ws.qre;
+    for (si, &h) in s.sets.iter().enumerate() {
+        let info = game.infoset(h as usize);
+        let first = s.set_first_var[si] as usize;
+        let off = info.action_offset;
+        s.jac[first * cols + nv] = 0.0;
+        for a in 1..info.n_actions() {
+            s.jac[(first + a) * cols + nv] = -(s.q[off + a] - s.q[off]);
+        }
+    }
+}
+
+fn max_abs(v: &[f64]) -> f64 {
+    v.iter()
+        .fold(0.0f64, |m, x| if x.is_nan() { f64::NAN } else { m.max(x.abs()) })
+}
+
+fn not_converged(lambda: f64, residual: f64, reason: &'static str) -> SolveError {
+    SolveError::NotConverged {
+        lambda_reached: lambda,
+        residual,
+        reason,
+    }
+}
+
+/// Maximum |σ − logit response| at the point of the last [`eval_base`].
+fn logit_residual_at(game: &Game, ws: &Workspace, lambda: f64) -> f64 {
+    let s = &ws.qre;
+    let mut worst = 0.0f64;
+    for &h in &s.sets {
+        let info = game.infoset(h as usize);
+        let r = info.action_range();
+        let best = s.q[r.clone()].iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+        let sum: f64 = s.q[r.clone()].iter().map(|&v| (lambda * (v - best)).exp()).sum();
+        for a in r {
+            let response = (lambda * (s.q[a] - best)).exp() / sum;
+            let d = (s.prob[a] - response).abs();
+            worst = if d.is_nan() { f64::NAN } else { worst.max(d) };
+        }
+    }
+    worst
+}
+
+/// Newton on the `n` equations at fixed λ, starting from `ws.qre.w`. Returns the final
+/// equation residual.
+fn newton_fixed_lambda(game: &Game, ws: &mut Workspace, iterations: usize) -> f64 {
+    let nv = ws.qre.var_action.len();
+    let cols = nv + 1;
+    let mut w = std::mem::take(&mut ws.qre.w);
+    let mut residual = f64::INFINITY;
+    for _ in 0..iterations {
+        eval_base(game, ws, &w);
+        residual = max_abs(&ws.qre.h[..nv]);
+        if residual.is_nan() || residual <= 1e-13 {
+            break;
+        }
+        jacobian(game, ws, &w);
+        let s = &mut ws.qre;
+        for row in 0..nv {
+            s.aug[row * nv..row * nv + nv].copy_from_slice(&s.jac[row * cols..row * cols + nv]);
+            s.rhs[row] = -s.h[row];
+        }
+        if !lu_solve_in_place(&mut s.aug, &mut s.rhs, nv) {
+            residual = f64::NAN;
+            break;
+        }
+        let step = max_abs(&s.rhs[..nv]);
+        for (wi, d) in w.iter_mut().zip(&s.rhs[..nv]) {
+            *wi += d;
+        }
+        if step <= 1e-15 * (1.0 + max_abs(&w[..nv])) {
+            eval_base(game, ws, &w);
+            residual = max_abs(&ws.qre.h[..nv]);
+            break;
+        }
+    }
+    ws.qre.w = w;
+    residual
+}
+
+/// Tangent of the branch at the last Jacobian, oriented along `tangent_prev`.
+fn tangent(ws: &mut Workspace) -> bool {
+    let s = &mut ws.qre;
+    let n = s.var_action.len() + 1;
+    s.aug[..(n - 1) * n].copy_from_slice(&s.jac[..(n - 1) * n]);
+    s.aug[(n - 1) * n..n * n].copy_from_slice(&s.tangent_prev[..n]);
+    s.tangent[..n].fill(0.0);
+    s.tangent[n - 1] = 1.0;
+    if !lu_solve_in_place(&mut s.aug, &mut s.tangent, n) {
+        return false;
+    }
+    let norm = s.tangent[..n].iter().map(|v| v * v).sum::<f64>().sqrt();
+    let dot: f64 = s.tangent[..n]
+        .iter()
+        .zip(&s.tangent_prev[..n])
+        .map(|(a, b)| a * b)
+        .sum();
+    let sign = if dot < 0.0 { -1.0 } else { 1.0 };
+    for v in &mut s.tangent[..n] {
+        *v *= sign / norm;
+    }
+    true
+}
+
+fn trace(
+    game: &Game,
+    config: &QreConfig,
+    ws: &mut Workspace,
+    profile: &mut Profile,
+) -> Result<(), SolveError> {
+    let nv = ws.qre.var_action.len();
+    if nv > MAX_TRACED_UNKNOWNS {
+        return Err(SolveError::TooLarge {
+            unknowns: nv,
+            limit: MAX_TRACED_UNKNOWNS,
+        });
+    }
+    let n = nv + 1;
+    if ws.qre.jac.len() < nv * n {
+        ws.qre.jac = vec![0.0; nv * n];
+        ws.qre.aug = vec![0.0; n * n];
+    }
+    let target = config.lambda;
+    // The centroid at λ = 0.
+    {
+        let s = &mut ws.qre;
+        for &h in &s.sets {
+            let info = game.infoset(h as usize);
+            let lu = -(info.n_actions() as f64).ln();
+            for a in info.action_range() {
+                s.z[s.action_var[a] as usize] = lu;
+            }
+        }
+        s.z[nv] = 0.0;
+        s.tangent_prev[..n].fill(0.0);
+        s.tangent_prev[nv] = 1.0;
+    }
+    let mut step = config.first_step;
+    let mut z = std::mem::take(&mut ws.qre.z);
+    let result = (|| {
+        if target > 0.0 {
+            eval_base(game, ws, &z);
+            jacobian(game, ws, &z);
+            if !tangent(ws) {
+                return Err(not_converged(0.0, f64::NAN, "singular Jacobian at the start"));
+            }
+        }
+        let mut steps = 0;
+        while z[nv] < target {
+            steps += 1;
+            if steps > config.max_steps {
+                return Err(not_converged(z[nv], f64::NAN, "too many continuation steps"));
+            }
+            if step < 1e-12 * (1.0 + z[nv]) {
+                return Err(not_converged(
+                    z[nv],
+                    f64::NAN,
+                    "continuation step became too small",
+                ));
+            }
+            // Predictor.
+            {
+                let s = &mut ws.qre;
+                for i in 0..n {
+                    s.z_pred[i] = z[i] + step * s.tangent[i];
+                    s.w[i] = s.z_pred[i];
+                }
+            }
+            // Corrector: Newton on [H(w) = 0, tangent · (w − z_pred) = 0].
+            let mut converged = false;
+            let mut previous_norm = f64::INFINITY;
+            let mut iterations = 0;
+            let mut w = std::mem::take(&mut ws.qre.w);
+            for it in 0..12 {
+                iterations = it;
+                eval_base(game, ws, &w);
+                let residual = max_abs(&ws.qre.h[..nv]);
+                if residual.is_nan() {
+                    break;
+                }
+                if residual <= 1e-11 {
+                    converged = true;
+                    break;
+                }
+                jacobian(game, ws, &w);
+                let s = &mut ws.qre;
+                s.aug[..nv * n].copy_from_slice(&s.jac[..nv * n]);
+                s.aug[nv * n..n * n].copy_from_slice(&s.tangent[..n]);
+                for row in 0..nv {
+                    s.rhs[row] = -s.h[row];
+                }
+                s.rhs[nv] = -(0..n).map(|i| s.tangent[i] * (w[i] - s.z_pred[i])).sum::<f64>();
+                if !lu_solve_in_place(&mut s.aug, &mut s.rhs, n) {
+                    break;
+                }
+                let norm = s.rhs[..n].iter().map(|v| v * v).sum::<f64>().sqrt();
+                // Too far from the predicted point, or not contracting: the step is
+                // too long to stay on this branch reliably.
+                if norm > step.max(1e-3) || (it > 0 && norm > 0.5 * previous_norm) {
+                    break;
+                }
+                previous_norm = norm;
+                for i in 0..n {
+                    w[i] += s.rhs[i];
+                }
+            }
+            ws.qre.w = w;
+            if !converged {
+                step *= 0.5;
+                continue;
+            }
+            let lambda_new = ws.qre.w[nv];
+            if lambda_new >= target {
+                // First crossing of the target: interpolate, then Newton at fixed λ.
+                let s = &mut ws.qre;
+                let frac = (target - z[nv]) / (lambda_new - z[nv]);
+                for i in 0..nv {
+                    s.w[i] = z[i] + frac * (s.w[i] - z[i]);
+                }
+                s.w[nv] = target;
+                let residual = newton_fixed_lambda(game, ws, 30);
+                if residual.is_nan() || residual > 1e-11 {
+                    step *= 0.5;
+                    continue;
+                }
+                z.copy_from_slice(&ws.qre.w[..n]);
+                break;
+            }
+            // Accept the point; new tangent there.
+            z.copy_from_slice(&ws.qre.w[..n]);
+            jacobian(game, ws, &z);
+            {
+                let s = &mut ws.qre;
+                s.tangent_prev.copy_from_slice(&s.tangent);
+            }
+            if !tangent(ws) {
+                return Err(not_converged(z[nv], f64::NAN, "singular Jacobian on the branch"));
+            }
+            if iterations <= 2 {
+                step *= 2.0;
+            } else if iterations > 4 {
+                step *= 0.7;
+            }
+        }
+        // Final check in probability space.
+        eval_base(game, ws, &z);
+        let residual = logit_residual_at(game, ws, target);
+        if residual.is_nan() || residual > config.tolerance {
+            return Err(not_converged(
+                target,
+                residual,
+                "residual above tolerance at the target",
+            ));
+        }
+        Ok(())
+    })();
+    if result.is_ok() {
+        write_profile(game, ws, &z, profile);
+    }
+    ws.qre.z = z;
+    result
+}
+
+fn write_profile(game: &Game, ws: &Workspace, z: &[f64], profile: &mut Profile) {
+    let s = &ws.qre;
+    for (a, p) in profile.probs.iter_mut().enumerate() {
+        let var = s.action_var[a];
+        *p = if var == NONE {
+            game.chance_probs[a]
+        } else {
+            z[var as usize].exp()
+        };
+    }
+    for &h in &s.sets {
+        let r = game.infoset(h as usize).action_range();
+        let sum: f64 = profile.probs[r.clone()].iter().sum();
+        for p in &mut profile.probs[r] {
+            *p /= sum;
+        }
+    }
+}

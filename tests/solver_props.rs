@@ -1,0 +1,101 @@
+//! Property tests of the solvers on random games (generated deterministically from a
+//! seed that proptest chooses, so failures replay).
+
+use demarche::game::{Game, Profile};
+use demarche::solve::random::{TreeShape, random_perfect_information_tree, random_signaling_game};
+use demarche::solve::{QreConfig, SolverKind, Workspace, max_regret, solve_into, solve_qre, solve_spe};
+use proptest::prelude::*;
+
+fn perfect_tree(seed: u64, n_players: usize, min_nodes: usize) -> Game {
+    random_perfect_information_tree(
+        &TreeShape {
+            n_players,
+            min_nodes,
+            ..TreeShape::default()
+        },
+        seed,
+    )
+}
+
+fn qre(game: &Game, lambda: f64) -> Profile {
+    solve_qre(
+        game,
+        &QreConfig {
+            lambda,
+            ..QreConfig::default()
+        },
+    )
+    .unwrap()
+}
+
+fn assert_distributions(game: &Game, profile: &Profile) {
+    for (h, info) in game.infosets().iter().enumerate() {
+        let sum: f64 = profile.probs[info.action_range()].iter().sum();
+        assert!((sum - 1.0).abs() < 1e-12, "set {h} sums to {sum}");
+        assert!(
+            profile.probs[info.action_range()]
+                .iter()
+                .all(|p| (0.0..=1.0).contains(p))
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn spe_has_zero_regret_and_is_pure(seed in any::<u64>(), n_players in 2usize..=4, nodes in 5usize..200) {
+        let game = perfect_tree(seed, n_players, nodes);
+        let spe = solve_spe(&game).unwrap();
+        assert_distributions(&game, &spe);
+        for (_, info) in game.player_infosets() {
+            prop_assert!(spe.probs[info.action_range()].iter().all(|&p| p == 0.0 || p == 1.0));
+        }
+        prop_assert!(max_regret(&game, &spe) <= 1e-9);
+    }
+
+    #[test]
+    fn qre_at_lambda_zero_is_uniform(seed in any::<u64>(), n_players in 2usize..=4, nodes in 5usize..200) {
+        for game in [perfect_tree(seed, n_players, nodes), random_signaling_game(n_players, nodes / 8 + 4, seed)] {
+            let profile = qre(&game, 0.0);
+            prop_assert_eq!(&profile, &game.uniform_profile());
+        }
+    }
+
+    #[test]
+    fn qre_approaches_the_spe_on_generic_games(seed in any::<u64>(), n_players in 2usize..=4, nodes in 5usize..200) {
+        let game = perfect_tree(seed, n_players, nodes);
+        let spe = solve_spe(&game).unwrap();
+        let profile = qre(&game, 1e3);
+        assert_distributions(&game, &profile);
+        // Payoffs are continuous, so values differ by far more than 1e-2 except with
+        // tiny probability; at λ = 1000 the logit choice is then within e^-10 of pure.
+        let spe_values = game.expected_payoffs(&spe);
+        let qre_values = game.expected_payoffs(&profile);
+        for (s, q) in spe_values.iter().zip(&qre_values) {
+            prop_assert!((s - q).abs() < 1e-2 * (1.0 + s.abs()), "{spe_values:?} vs {qre_values:?}");
+        }
+        prop_assert!(max_regret(&game, &profile) < 0.05);
+    }
+
+    #[test]
+    fn workspace_reuse_equals_a_fresh_solve(seed in any::<u64>(), n_players in 2usize..=4, nodes in 5usize..120, lambda in 0.0f64..5.0) {
+        for mut game in [perfect_tree(seed, n_players, nodes), random_signaling_game(n_players, nodes / 8 + 4, seed)] {
+            let mut ws = Workspace::new(&game);
+            let mut profile = Profile { probs: Vec::new() };
+            for round in 0..3 {
+                let factor = 1.0 + 0.37 * round as f64;
+                for (i, v) in game.outcome_payoffs_mut().iter_mut().enumerate() {
+                    *v = *v * factor - (i % 3) as f64;
+                }
+                solve_into(&game, &SolverKind::Qre { lambda }, &mut ws, &mut profile).unwrap();
+                prop_assert_eq!(&profile, &qre(&game, lambda));
+                assert_distributions(&game, &profile);
+                if game.is_perfect_information() {
+                    solve_into(&game, &SolverKind::Spe, &mut ws, &mut profile).unwrap();
+                    prop_assert_eq!(&profile, &solve_spe(&game).unwrap());
+                }
+            }
+        }
+    }
+}
