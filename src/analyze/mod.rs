@@ -9,6 +9,7 @@
 pub mod design;
 pub mod linalg;
 pub mod morris;
+pub mod objective;
 pub mod optim;
 pub mod sensitivity;
 pub mod sobol;
