@@ -1,9 +1,21 @@
 //! The compiled model: a fixed game structure plus numeric programs refilled per trial.
+//!
+//! [`compile`] walks the scenario's protocol once and builds the game tree. Every number
+//! of the scenario (weights, effects, chance probabilities, λ, discount) becomes a slot
+//! of one flat [`Program`]; each terminal node's payoffs are linear combinations of
+//! those slots, precomputed as sparse (slot, round) term lists. [`Model::fill`] runs the
+//! program and sweeps these tables: no allocation, no tree walk.
+
+mod compile;
 
 use crate::diag::Diagnostics;
-use crate::game::Game;
-use crate::scenario::{Prior, Scenario, parse_scenario};
+use crate::game::{Game, check_distribution};
+use crate::scenario::expr::Program;
+use crate::scenario::{Scenario, parse_scenario};
 use serde::Serialize;
+
+pub use crate::scenario::DefaultSolver;
+pub use crate::scenario::Prior;
 
 /// A parameter as the Monte Carlo layer sees it.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,13 +34,6 @@ pub struct ActorInfo {
     pub name: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DefaultSolver {
-    Spe,
-    Qre,
-}
-
 /// A number that came out invalid when refilling the game for one θ.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum FillError {
@@ -38,21 +43,32 @@ pub enum FillError {
     BadProbability { what: String, detail: String },
 }
 
-/// Preallocated buffers for [`Model::fill`].
+/// Preallocated buffers for [`Model::fill`]; one per worker thread.
 #[derive(Clone, Debug)]
 pub struct Scratch {
     values: Vec<f64>,
+    stack: Vec<f64>,
+    discount_powers: Vec<f64>,
+    feature_totals: Vec<f64>,
 }
 
-/// What `demarche check` prints.
+/// What `demarche check` prints (text or JSON).
 #[derive(Clone, Debug, Serialize)]
 pub struct Description {
     pub name: String,
+    pub description: String,
+    pub features: Vec<String>,
     pub actors: Vec<ActorDescription>,
     pub parameters: Vec<ParameterDescription>,
     pub moves: Vec<MoveDescription>,
     pub outcomes: Vec<OutcomeDescription>,
+    /// Number of rounds of the `[rounds]` block (0 without one).
+    pub rounds: u32,
+    pub solver: DefaultSolver,
+    pub trials: u64,
+    pub seed: u64,
     pub nodes: usize,
+    /// Player information sets (chance ones excluded).
     pub infosets: usize,
 }
 
@@ -71,13 +87,15 @@ pub struct ParameterDescription {
     pub high: f64,
     /// The prior in the `check` notation, e.g. `normal(0.5, 0.1) truncated [0, 1]`.
     pub prior: String,
+    pub description: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct MoveDescription {
     pub id: String,
+    /// Actor id or `chance`.
     pub actor: String,
-    /// Round number for moves inside `[rounds]` (1-based count of repetitions is `rounds`).
+    /// Whether the move belongs to the `[rounds]` block.
     pub in_rounds: bool,
     pub actions: Vec<String>,
     pub when: Option<String>,
@@ -89,6 +107,16 @@ pub struct OutcomeDescription {
     pub label: String,
 }
 
+/// How one chance information set's probabilities are refilled.
+#[derive(Clone, Debug)]
+struct ChanceFill {
+    infoset: usize,
+    what: String,
+    /// Per action: the slot and whether the probability is one minus it.
+    slots: Vec<(u32, bool)>,
+    action_offset: usize,
+}
+
 /// A compiled scenario.
 #[derive(Clone, Debug)]
 pub struct Model {
@@ -96,27 +124,40 @@ pub struct Model {
     params: Vec<ParamInfo>,
     actors: Vec<ActorInfo>,
     outcomes: Vec<String>,
+    /// Per game node: named outcome index (u32::MAX at non-terminal nodes).
     terminal_outcome: Vec<u32>,
     terminal_rounds: Vec<u32>,
     default_solver: DefaultSolver,
     default_trials: u64,
     default_seed: u64,
     source_hash: String,
+    program: Program,
+    /// What each value slot holds, for error messages.
+    slot_names: Vec<String>,
+    n_params: usize,
+    n_slots: usize,
+    stack_size: usize,
+    n_features: usize,
+    lambda_slot: u32,
+    discount_slot: Option<u32>,
+    n_rounds: u32,
+    /// CSR over (game outcome, feature): `terms[term_start[o*F+f]..term_start[o*F+f+1]]`.
+    term_start: Vec<u32>,
+    /// (slot, round) pairs; round 0 is undiscounted, round r ≥ 1 is discounted by d^(r−1).
+    terms: Vec<(u32, u32)>,
+    /// Per (game outcome, actor): the weight row (actor, or actor's type on that path).
+    outcome_rows: Vec<u32>,
+    /// Row-major (row, feature) → slot.
+    weight_slots: Vec<u32>,
+    chance: Vec<ChanceFill>,
+    /// Per game information set: the step name used in path labels.
+    infoset_step: Vec<String>,
+    description: Description,
 }
 
 /// Builds the game structure and numeric program of a scenario.
 pub fn compile(scenario: &Scenario) -> Result<Model, Diagnostics> {
-    let _ = scenario;
-    unimplemented_model()
-}
-
-fn unimplemented_model() -> Result<Model, Diagnostics> {
-    Err(Diagnostics::single(crate::diag::Diagnostic::new(
-        "",
-        1,
-        1,
-        "the model compiler is not written yet",
-    )))
+    compile::compile_scenario(scenario)
 }
 
 /// Parses, validates and compiles a scenario file.
@@ -146,7 +187,9 @@ impl Model {
     pub fn terminal_outcome(&self, node: usize) -> usize {
         self.terminal_outcome[node] as usize
     }
-    /// Number of rounds (windows) entered on the path to a terminal node.
+    /// Number of rounds entered on the path to a terminal node (0 if play ended in the
+    /// opening moves or the scenario has no `[rounds]`; r − 1 if the window closed
+    /// before round r).
     pub fn terminal_rounds(&self, node: usize) -> u32 {
         self.terminal_rounds[node]
     }
@@ -164,10 +207,17 @@ impl Model {
         &self.source_hash
     }
     pub fn new_scratch(&self) -> Scratch {
-        Scratch { values: Vec::new() }
+        Scratch {
+            values: vec![0.0; self.n_slots],
+            stack: vec![0.0; self.stack_size],
+            discount_powers: vec![1.0; self.n_rounds as usize + 1],
+            feature_totals: vec![0.0; self.n_features],
+        }
     }
+
     /// Maps one uniform per parameter through its prior's inverse CDF; `fixed[k]`
-    /// overrides parameter `k` (its uniform is still consumed by the caller).
+    /// overrides parameter `k` (its uniform is still consumed by the caller, so common
+    /// random numbers hold). `fixed` may be shorter than the parameter list.
     pub fn sample_params(&self, uniforms: &[f64], fixed: &[Option<f64>], theta: &mut [f64]) {
         for (k, p) in self.params.iter().enumerate() {
             theta[k] = match fixed.get(k).copied().flatten() {
@@ -176,30 +226,97 @@ impl Model {
             };
         }
     }
-    /// Evaluates all expressions at θ and refills payoffs and chance probabilities of
-    /// `game` in place; returns λ.
+
+    /// Evaluates all expressions at θ and refills the payoffs and chance probabilities
+    /// of `game` (a clone of [`Model::game`]) in place; returns λ. Allocates nothing.
     pub fn fill(&self, theta: &[f64], scratch: &mut Scratch, game: &mut Game) -> Result<f64, FillError> {
-        let _ = (theta, game, scratch.values.len());
-        Ok(1.0)
+        let values = &mut scratch.values;
+        values[..self.n_params].copy_from_slice(&theta[..self.n_params]);
+        self.program.run(values, &mut scratch.stack);
+        if let Some(k) = values[self.n_params..self.n_slots]
+            .iter()
+            .position(|v| !v.is_finite())
+        {
+            let s = self.n_params + k;
+            return Err(FillError::NonFinite {
+                what: self.slot_names[s].clone(),
+                value: values[s],
+            });
+        }
+        if let Some(d) = self.discount_slot {
+            let d = values[d as usize];
+            let mut p = 1.0;
+            for r in 1..=self.n_rounds as usize {
+                scratch.discount_powers[r] = p;
+                p *= d;
+            }
+        }
+        let nf = self.n_features;
+        let np = self.actors.len();
+        let payoffs = game.outcome_payoffs_mut();
+        let n_outcomes = payoffs.len() / np.max(1);
+        for o in 0..n_outcomes {
+            for f in 0..nf {
+                let range = self.term_start[o * nf + f] as usize..self.term_start[o * nf + f + 1] as usize;
+                scratch.feature_totals[f] = self.terms[range]
+                    .iter()
+                    .map(|&(s, r)| values[s as usize] * scratch.discount_powers[r as usize])
+                    .sum();
+            }
+            for a in 0..np {
+                let row = self.outcome_rows[o * np + a] as usize;
+                let w = &self.weight_slots[row * nf..row * nf + nf];
+                payoffs[o * np + a] = w
+                    .iter()
+                    .zip(&scratch.feature_totals)
+                    .map(|(&s, e)| if *e == 0.0 { 0.0 } else { values[s as usize] * e })
+                    .sum();
+            }
+        }
+        let probs = game.chance_probs_mut();
+        for c in &self.chance {
+            let n = c.slots.len();
+            for (k, &(s, complement)) in c.slots.iter().enumerate() {
+                let v = values[s as usize];
+                probs[c.action_offset + k] = if complement { 1.0 - v } else { v };
+            }
+            check_distribution(&probs[c.action_offset..c.action_offset + n]).map_err(|detail| {
+                FillError::BadProbability {
+                    what: c.what.clone(),
+                    detail,
+                }
+            })?;
+        }
+        let lambda = values[self.lambda_slot as usize];
+        if lambda < 0.0 {
+            return Err(FillError::BadProbability {
+                what: "`lambda`".into(),
+                detail: format!("{lambda} is negative"),
+            });
+        }
+        Ok(lambda)
     }
+
     pub fn defaults(&self) -> Vec<f64> {
         self.params.iter().map(|p| p.default).collect()
     }
-    /// A path as `move=action` steps joined by `>` (see docs/scenario-language.md).
+
+    /// A path as `move=action` steps joined by `>` (round moves `move@rN=action`, type
+    /// draws `type:actor=type`, window closing `close@rN=continue`).
     pub fn path_label(&self, node: usize) -> String {
-        let _ = node;
-        String::new()
+        let mut steps = Vec::new();
+        let mut n = node;
+        while let (Some(parent), Some(a)) = (self.game.parent(n), self.game.in_action(n)) {
+            let h = self.game.action_infoset(a);
+            steps.push(format!("{}={}", self.infoset_step[h], self.game.action_label(a)));
+            n = parent;
+        }
+        steps.reverse();
+        steps.join(">")
     }
+
     /// What `demarche check` prints.
     pub fn describe(&self) -> Description {
-        Description {
-            name: String::new(),
-            actors: Vec::new(),
-            parameters: Vec::new(),
-            moves: Vec::new(),
-            outcomes: Vec::new(),
-            nodes: self.game.n_nodes(),
-            infosets: self.game.infosets().len(),
-        }
+        self.description.clone()
     }
 }
