@@ -2,6 +2,9 @@
 //! the parsers they rely on (objectives, observed outcome CSVs).
 
 use demarche::analyze::objective::{Objective, ObjectiveTerm, parse_observations};
+use demarche::analyze::params::{parse_param_range, parse_vary};
+use demarche::model::ParamInfo;
+use demarche::scenario::Prior;
 
 fn names(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
@@ -154,4 +157,248 @@ fn observed_csv_errors_are_located() {
         "outcome,count\nsummit,0\n",
         Err("obs.csv:1:1: all observation counts are zero"),
     );
+}
+
+// ---------------------------------------------------------------- parameter flags
+
+fn test_params() -> Vec<ParamInfo> {
+    let param = |name: &str, default: f64, low: f64, high: f64, prior: Prior| ParamInfo {
+        name: name.to_string(),
+        default,
+        low,
+        high,
+        prior,
+    };
+    vec![
+        param("offer", 0.5, 0.0, 1.0, Prior::Uniform { low: 0.0, high: 1.0 }),
+        param("lambda", 2.0, 0.0, 10.0, Prior::Fixed { value: 2.0 }),
+    ]
+}
+
+#[test]
+fn parameter_flags_parse_and_validate() {
+    let params = test_params();
+    let range = parse_param_range("offer=0.1:0.9", "--param", &params).unwrap();
+    assert_eq!((range.index, range.low, range.high), (0, 0.1, 0.9));
+    let range = parse_param_range("lambda=0:10", "--param", &params).unwrap();
+    assert_eq!((range.index, range.low, range.high), (1, 0.0, 10.0));
+    let vary = parse_vary("offer=0:1:5", "--vary", &params).unwrap();
+    assert_eq!(vary.values, vec![0.0, 0.25, 0.5, 0.75, 1.0]);
+    let vary = parse_vary("lambda=3,1,2", "--vary", &params).unwrap();
+    assert_eq!(
+        (vary.values.clone(), vary.range.low, vary.range.high),
+        (vec![3.0, 1.0, 2.0], 1.0, 3.0)
+    );
+
+    assert_eq!(
+        error(parse_param_range("ofer=0:1", "--param", &params)),
+        "--param:1:1: unknown parameter `ofer`; did you mean `offer`?"
+    );
+    assert_eq!(
+        error(parse_param_range("offer=-1:0.5", "--param", &params)),
+        "--param:1:7: [-1, 0.5] is outside the range parameter `offer` allows, [0, 1] (its bounds within its prior's support)"
+    );
+    assert_eq!(
+        error(parse_param_range("offer=0.5:0.5", "--param", &params)),
+        "--param:1:7: empty range: 0.5 is not below 0.5"
+    );
+    assert_eq!(
+        error(parse_param_range("offer=0:x", "--param", &params)),
+        "--param:1:9: `x` is not a number"
+    );
+    assert_eq!(
+        error(parse_vary("offer=0:1:0", "--vary", &params)),
+        "--vary:1:11: `0` is not a positive whole number of values"
+    );
+    assert_eq!(
+        error(parse_vary("offer", "--vary", &params)),
+        "--vary:1:1: expected NAME=..., got `offer`"
+    );
+}
+
+fn error<T: std::fmt::Debug>(result: Result<T, demarche::diag::Diagnostics>) -> String {
+    result.unwrap_err().to_string()
+}
+
+// ---------------------------------------------------------------- tuning on closed forms
+
+use demarche::analyze::AnalyzeError;
+use demarche::analyze::objective::Observations;
+use demarche::analyze::optim::{Method, OptimConfig};
+use demarche::analyze::params::ParamRange;
+use demarche::analyze::tune::{MeanEstimate, RunMetrics, TuneConfig, TuneGoal, TuneIntervals, tune};
+
+fn exact(mean: f64) -> MeanEstimate {
+    MeanEstimate { mean, std_err: 0.0 }
+}
+
+fn ranges(bounds: &[(f64, f64)]) -> Vec<ParamRange> {
+    bounds
+        .iter()
+        .enumerate()
+        .map(|(index, &(low, high))| ParamRange {
+            index,
+            name: format!("x{index}"),
+            low,
+            high,
+        })
+        .collect()
+}
+
+fn tune_config(method: Method, budget: usize) -> TuneConfig {
+    TuneConfig {
+        optim: OptimConfig {
+            method,
+            budget,
+            seed: 5,
+            ..OptimConfig::default()
+        },
+        ..TuneConfig::default()
+    }
+}
+
+#[test]
+fn tuner_finds_analytic_optimum_of_objective() {
+    // Outcomes (deal, war); actor japan's payoff = 1 − (x0 − 0.3)² − (x1 − 0.6)²,
+    // p(war) = x1². Maximise payoff(japan) − 2·p(war): optimum x0 = 0.3, x1 = 0.6/3 = 0.2.
+    let objective = Objective::parse(
+        "payoff(japan) - 2*p(war)",
+        "--maximize",
+        &names(&["deal", "war"]),
+        &names(&["japan"]),
+    )
+    .unwrap();
+    let goal = TuneGoal::Maximize(objective);
+    for method in [Method::CmaEs, Method::NelderMead] {
+        let mut evaluate = |x: &[f64]| -> Result<RunMetrics, AnalyzeError> {
+            let war = x[1] * x[1];
+            Ok(RunMetrics {
+                outcome_probability: vec![exact(1.0 - war), exact(war)],
+                actor_payoff: vec![exact(1.0 - (x[0] - 0.3).powi(2) - (x[1] - 0.6).powi(2))],
+            })
+        };
+        let result = tune(
+            &ranges(&[(0.0, 1.0), (0.0, 1.0)]),
+            &[0.9, 0.9],
+            &goal,
+            &tune_config(method, 300),
+            &mut evaluate,
+            &mut |_, _| {},
+        )
+        .unwrap();
+        let best = result.best_evaluation();
+        assert!(
+            (best.values[0] - 0.3).abs() < 1e-3 && (best.values[1] - 0.2).abs() < 1e-3,
+            "{method}: {best:?}"
+        );
+        let optimum = 1.0 - 0.16 - 2.0 * 0.04;
+        assert!(
+            (best.objective - optimum).abs() < 1e-6,
+            "objective is reported with its own sign: {}",
+            best.objective
+        );
+        assert_eq!(result.intervals, TuneIntervals::NotApplicable);
+        assert!(result.evaluations.len() <= 300);
+    }
+}
+
+#[test]
+fn calibration_recovers_binomial_rate_with_wald_interval() {
+    // p(a) = θ, p(b) = 1 − θ; 30 a and 70 b: MLE 0.3, standard error sqrt(0.21/100).
+    let goal = TuneGoal::Calibrate(Observations {
+        counts: vec![30.0, 70.0],
+    });
+    let mut evaluate = |x: &[f64]| -> Result<RunMetrics, AnalyzeError> {
+        Ok(RunMetrics {
+            outcome_probability: vec![exact(x[0]), exact(1.0 - x[0])],
+            actor_payoff: vec![],
+        })
+    };
+    let config = TuneConfig {
+        hessian_step: 0.001,
+        ..tune_config(Method::CmaEs, 200)
+    };
+    let mut calls = Vec::new();
+    let result = tune(
+        &ranges(&[(0.01, 0.99)]),
+        &[0.5],
+        &goal,
+        &config,
+        &mut evaluate,
+        &mut |done, budget| calls.push((done, budget)),
+    )
+    .unwrap();
+    let best = result.best_evaluation();
+    assert!((best.values[0] - 0.3).abs() < 1e-4, "{best:?}");
+    let expected_log_likelihood = 30.0 * 0.3f64.ln() + 70.0 * 0.7f64.ln();
+    assert!((best.objective - expected_log_likelihood).abs() < 1e-6);
+    let TuneIntervals::Curvature(intervals) = &result.intervals else {
+        panic!("{:?}", result.intervals)
+    };
+    let se = (0.21f64 / 100.0).sqrt();
+    assert!(
+        (intervals[0].std_error.unwrap() - se).abs() < 1e-4,
+        "{intervals:?}"
+    );
+    assert!((intervals[0].low - (0.3 - 1.96 * se)).abs() < 1e-3);
+    assert_eq!(result.interval_evaluations, 3);
+    assert_eq!(calls.len(), result.evaluations.len());
+    assert_eq!(calls.last(), Some(&(result.evaluations.len(), 200)));
+}
+
+#[test]
+fn calibration_on_a_step_likelihood_falls_back_to_slices() {
+    // An equilibrium that switches at θ = 0.5: below it outcome a has probability 0.9,
+    // above it 0.2. Observing a once: the likelihood is flat on each side, so the
+    // curvature is zero and the interval comes from the likelihood slice.
+    let goal = TuneGoal::Calibrate(Observations {
+        counts: vec![1.0, 0.0],
+    });
+    let mut evaluate = |x: &[f64]| -> Result<RunMetrics, AnalyzeError> {
+        let a = if x[0] < 0.5 { 0.9 } else { 0.2 };
+        Ok(RunMetrics {
+            outcome_probability: vec![exact(a), exact(1.0 - a)],
+            actor_payoff: vec![],
+        })
+    };
+    let result = tune(
+        &ranges(&[(0.0, 1.0)]),
+        &[0.8],
+        &goal,
+        &tune_config(Method::CmaEs, 60),
+        &mut evaluate,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert!(result.best_evaluation().values[0] < 0.5);
+    // ln 0.9 − ln 0.2 = 1.5 < 1.92: one observation cannot exclude the other side.
+    let TuneIntervals::LikelihoodSlice(intervals) = &result.intervals else {
+        panic!("{:?}", result.intervals)
+    };
+    assert_eq!((intervals[0].low, intervals[0].high), (0.0, 1.0));
+    assert!(intervals[0].clipped);
+}
+
+#[test]
+fn calibration_reports_impossible_observations() {
+    let goal = TuneGoal::Calibrate(Observations {
+        counts: vec![0.0, 1.0],
+    });
+    let mut evaluate = |_: &[f64]| -> Result<RunMetrics, AnalyzeError> {
+        Ok(RunMetrics {
+            outcome_probability: vec![exact(1.0), exact(0.0)],
+            actor_payoff: vec![],
+        })
+    };
+    let result = tune(
+        &ranges(&[(0.0, 1.0)]),
+        &[0.5],
+        &goal,
+        &tune_config(Method::RandomSearch, 5),
+        &mut evaluate,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert!(matches!(result.intervals, TuneIntervals::Unavailable { .. }));
+    assert_eq!(result.best_evaluation().objective, f64::NEG_INFINITY);
 }

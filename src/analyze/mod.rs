@@ -11,9 +11,11 @@ pub mod linalg;
 pub mod morris;
 pub mod objective;
 pub mod optim;
+pub mod params;
 pub mod sensitivity;
 pub mod sobol;
 pub mod stats;
+pub mod tune;
 
 use thiserror::Error;
 

@@ -237,7 +237,7 @@ pub fn profile_interval<E>(
             let candidate = estimate + (target - estimate) * k as f64 / steps as f64;
             if profile(candidate)? < threshold {
                 let mut outside = candidate;
-                for _ in 0..40 {
+                for _ in 0..20 {
                     let middle = 0.5 * (inside + outside);
                     if profile(middle)? < threshold {
                         outside = middle;

@@ -1,16 +1,21 @@
-//! Nelder–Mead simplex search in the unit cube, with the dimension-adaptive
-//! coefficients of Gao and Han (2012) (the classic 1, 2, ½, ½ in two dimensions).
+//! Nelder–Mead simplex search with the dimension-adaptive coefficients of Gao and Han
+//! (2012) (the classic 1, 2, ½, ½ in one and two dimensions).
 //!
-//! Bounds are handled by clamping every trial point into the cube before it is
-//! evaluated and stored, so the simplex never leaves the box; an optimum on a bound is
-//! approached by vertices that sit on that face. Deterministic (the seed is unused).
-//! Converged when the simplex is smaller than the x tolerance and its values span less
-//! than the f tolerance.
+//! Bounds are handled by a transform, as in D'Errico's fminsearchbnd: the simplex lives
+//! in unconstrained coordinates z and each unit-cube coordinate is u = (sin z + 1) / 2.
+//! Every z maps inside the box, an optimum on a bound is reached at z = ±π/2, and the
+//! simplex never collapses onto a face (which clamping does, stalling the search there).
+//! Deterministic (the seed is unused). Converged when the simplex, measured in the unit
+//! cube, is smaller than the x tolerance and its values span less than the f tolerance.
 
 use super::{Criterion, Executor, OptimConfig, StopReason};
 
-/// Initial simplex edge, as a fraction of each parameter's range.
-const INITIAL_STEP: f64 = 0.1;
+/// Initial simplex edge in z; about 0.1 of the range near the middle of the box.
+const INITIAL_STEP: f64 = 0.2;
+
+fn to_unit(z: &[f64]) -> Vec<f64> {
+    z.iter().map(|v| (v.sin() + 1.0) / 2.0).collect()
+}
 
 pub(crate) fn run<E>(
     executor: &mut Executor<'_, E>,
@@ -27,22 +32,25 @@ pub(crate) fn run<E>(
         0.75 - 1.0 / (2.0 * adaptive_n),
         1.0 - 1.0 / adaptive_n,
     );
-    let clamp = |point: Vec<f64>| -> Vec<f64> { point.into_iter().map(|u| u.clamp(0.0, 1.0)).collect() };
 
     let mut simplex: Vec<(Vec<f64>, f64)> = Vec::with_capacity(n + 1);
-    let start = clamp(x0.to_vec());
-    let Some(value) = executor.evaluate(&start)? else {
+    let start: Vec<f64> = x0
+        .iter()
+        .map(|u| (2.0 * u.clamp(0.0, 1.0) - 1.0).asin())
+        .collect();
+    let Some(value) = executor.evaluate(&to_unit(&start))? else {
         return Ok(StopReason::Budget);
     };
     simplex.push((start.clone(), value));
     for i in 0..n {
         let mut vertex = start.clone();
-        vertex[i] += if vertex[i] + INITIAL_STEP <= 1.0 {
-            INITIAL_STEP
-        } else {
+        // Step toward the middle: at a bound (z = ±π/2) both directions give the same u.
+        vertex[i] += if vertex[i] > 0.0 {
             -INITIAL_STEP
+        } else {
+            INITIAL_STEP
         };
-        let Some(value) = executor.evaluate(&vertex)? else {
+        let Some(value) = executor.evaluate(&to_unit(&vertex))? else {
             return Ok(StopReason::Budget);
         };
         simplex.push((vertex, value));
@@ -54,9 +62,16 @@ pub(crate) fn run<E>(
         let best = simplex[0].1;
         let worst = simplex[n].1;
         let spread = worst - best;
+        let best_unit = to_unit(&simplex[0].0);
         let size = simplex[1..]
             .iter()
-            .flat_map(|(v, _)| v.iter().zip(&simplex[0].0).map(|(a, b)| (a - b).abs()))
+            .flat_map(|(v, _)| {
+                to_unit(v)
+                    .into_iter()
+                    .zip(&best_unit)
+                    .map(|(a, b)| (a - b).abs())
+                    .collect::<Vec<_>>()
+            })
             .fold(0.0, f64::max);
         // Like SciPy, require both: a flat objective (common with piecewise-constant
         // equilibrium outcomes) must not stop the search on the initial simplex.
@@ -72,22 +87,20 @@ pub(crate) fn run<E>(
             .map(|j| simplex[..n].iter().map(|(v, _)| v[j]).sum::<f64>() / nf)
             .collect();
         let toward = |coefficient: f64| -> Vec<f64> {
-            clamp(
-                centroid
-                    .iter()
-                    .zip(&simplex[n].0)
-                    .map(|(c, w)| c + coefficient * (c - w))
-                    .collect(),
-            )
+            centroid
+                .iter()
+                .zip(&simplex[n].0)
+                .map(|(c, w)| c + coefficient * (c - w))
+                .collect()
         };
 
         let reflected = toward(reflection);
-        let Some(f_reflected) = executor.evaluate(&reflected)? else {
+        let Some(f_reflected) = executor.evaluate(&to_unit(&reflected))? else {
             return Ok(StopReason::Budget);
         };
         if f_reflected < best {
             let expanded = toward(reflection * expansion);
-            let Some(f_expanded) = executor.evaluate(&expanded)? else {
+            let Some(f_expanded) = executor.evaluate(&to_unit(&expanded))? else {
                 return Ok(StopReason::Budget);
             };
             simplex[n] = if f_expanded < f_reflected {
@@ -107,7 +120,7 @@ pub(crate) fn run<E>(
         } else {
             (toward(-contraction), worst)
         };
-        let Some(f_contracted) = executor.evaluate(&contracted)? else {
+        let Some(f_contracted) = executor.evaluate(&to_unit(&contracted))? else {
             return Ok(StopReason::Budget);
         };
         if f_contracted <= limit {
@@ -121,7 +134,7 @@ pub(crate) fn run<E>(
                 .zip(&vertex.0)
                 .map(|(a, v)| a + shrink * (v - a))
                 .collect();
-            let Some(value) = executor.evaluate(&shrunk)? else {
+            let Some(value) = executor.evaluate(&to_unit(&shrunk))? else {
                 return Ok(StopReason::Budget);
             };
             *vertex = (shrunk, value);
