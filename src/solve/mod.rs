@@ -14,6 +14,7 @@
 
 mod layout;
 mod linalg;
+pub mod normal;
 mod qre;
 pub mod random;
 mod regret;
