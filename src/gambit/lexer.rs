@@ -121,7 +121,9 @@ pub(crate) fn tokenize(source: &str, file: &str, diags: &mut Vec<Diagnostic>) ->
                 }
                 let text = &source[start..end];
                 let (value, integer) = match parse_number(text) {
-                    Ok(v) => v,
+                    // `+ 0.0` turns a written `-0` into 0, so that every number the reader
+                    // produces is printed back and compared without a sign surprise.
+                    Ok((v, integer)) => (v + 0.0, integer),
                     Err(message) => {
                         diags.push(Diagnostic::at_offset(file, source, start, message));
                         (0.0, None)
@@ -257,6 +259,8 @@ mod tests {
         check("2E-1", 0.2);
         check("1/3", 1.0 / 3.0);
         check("-2/3", -2.0 / 3.0);
+        let (k, _) = kinds("-0");
+        assert!(matches!(k[0], TokenKind::Number { value, .. } if value.is_sign_positive()));
     }
 
     #[test]
