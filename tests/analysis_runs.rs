@@ -402,3 +402,122 @@ fn calibration_reports_impossible_observations() {
     assert!(matches!(result.intervals, TuneIntervals::Unavailable { .. }));
     assert_eq!(result.best_evaluation().objective, f64::NEG_INFINITY);
 }
+
+// ---------------------------------------------------------------- sweep and sensitivity plumbing
+
+use demarche::analyze::MetricRow;
+use demarche::analyze::sensitivity_run::{
+    SensitivityConfig, SensitivityMethod, plan_sensitivity, run_sensitivity,
+};
+use demarche::analyze::sweep::{SweepDesign, plan_sweep, run_sweep};
+use std::collections::BTreeSet;
+
+fn row(metric: &str, key: &str, mean: f64) -> MetricRow {
+    MetricRow {
+        metric: metric.into(),
+        key: key.into(),
+        mean,
+        std_err: 0.0,
+        ci_low: mean,
+        ci_high: mean,
+        n: 1,
+    }
+}
+
+#[test]
+fn sweep_grid_runs_points_in_order_and_resumes() {
+    let params = test_params();
+    let varies = vec![
+        parse_vary("offer=0:1:3", "--vary", &params).unwrap(),
+        parse_vary("lambda=1,2", "--vary", &params).unwrap(),
+    ];
+    let plan = plan_sweep(&varies, SweepDesign::Grid).unwrap();
+    assert_eq!(plan.points.len(), 6);
+    assert_eq!(
+        plan.header().join(","),
+        "point,offer,lambda,metric,key,mean,std_err,ci_low,ci_high,n"
+    );
+    assert_eq!(plan.fixed_at(1, &[None, None]), vec![Some(0.0), Some(2.0)]);
+    let sweep = |finished: &BTreeSet<usize>| {
+        let mut evaluated = Vec::new();
+        let mut rows = Vec::new();
+        let mut evaluate = |x: &[f64]| -> Result<Vec<MetricRow>, ()> {
+            evaluated.push(x.to_vec());
+            Ok(vec![row("expected_payoff", "japan", x[0] * x[1])])
+        };
+        run_sweep(&plan, finished, &mut evaluate, &mut |point, values, metrics| {
+            rows.push((point, values.to_vec(), metrics[0].mean));
+            Ok(())
+        })
+        .unwrap();
+        (evaluated.len(), rows)
+    };
+    let (count, all) = sweep(&BTreeSet::new());
+    assert_eq!(count, 6);
+    assert_eq!(all[3], (3, vec![0.5, 2.0], 1.0));
+    let (count, rest) = sweep(&BTreeSet::from([0, 1, 4]));
+    assert_eq!(count, 3);
+    assert_eq!(rest, vec![all[2].clone(), all[3].clone(), all[5].clone()]);
+
+    let lhs = plan_sweep(&varies, SweepDesign::LatinHypercube { points: 10, seed: 1 }).unwrap();
+    assert_eq!(lhs.points.len(), 10);
+    assert!(
+        lhs.points
+            .iter()
+            .all(|p| (0.0..=1.0).contains(&p[0]) && (1.0..=2.0).contains(&p[1]))
+    );
+}
+
+#[test]
+fn sensitivity_rows_cover_every_metric_and_parameter() {
+    // p(deal) = x0 (offer in [0, 1]); payoff = 3·lambda (lambda in [0, 10]); Morris effects
+    // are per unit of normalised range: 1 and 0 for p(deal), 0 and 30 for the payoff.
+    let ranges = vec![
+        parse_param_range("offer=0:1", "--param", &test_params()).unwrap(),
+        parse_param_range("lambda=0:10", "--param", &test_params()).unwrap(),
+    ];
+    let config = SensitivityConfig::new(
+        SensitivityMethod::Morris {
+            trajectories: 8,
+            levels: 4,
+        },
+        3,
+    );
+    let plan = plan_sensitivity(&ranges, &config).unwrap();
+    assert_eq!(plan.points.len(), 8 * 3);
+    let mut evaluate = |x: &[f64]| -> Result<Vec<MetricRow>, AnalyzeError> {
+        Ok(vec![
+            row("outcome_probability", "deal", x[0]),
+            row("expected_payoff", "japan", 3.0 * x[1]),
+        ])
+    };
+    let mut done = 0;
+    let rows = run_sensitivity(&plan, &config, &mut evaluate, &mut |k, _| done = k).unwrap();
+    assert_eq!(done, 24);
+    assert_eq!(rows.len(), 2 * 2 * 3);
+    let find = |parameter: &str, key: &str, index: &str| {
+        rows.iter()
+            .find(|r| r.parameter == parameter && r.key == key && r.index == index)
+            .unwrap()
+            .value
+    };
+    assert!((find("offer", "deal", "mu_star") - 1.0).abs() < 1e-12);
+    assert_eq!(find("lambda", "deal", "mu_star"), 0.0);
+    assert!((find("lambda", "japan", "mu_star") - 30.0).abs() < 1e-9);
+    assert_eq!(rows[0].metric, "outcome_probability");
+    assert_eq!((rows[0].method, rows[0].index), ("morris", "mu"));
+
+    let sobol = SensitivityConfig::new(SensitivityMethod::Sobol { samples: 64 }, 3);
+    let plan = plan_sensitivity(&ranges, &sobol).unwrap();
+    assert_eq!(plan.points.len(), 64 * 4);
+    let rows = run_sensitivity(&plan, &sobol, &mut evaluate, &mut |_, _| {}).unwrap();
+    let s1: Vec<(&str, &str, f64)> = rows
+        .iter()
+        .filter(|r| r.index == "S1")
+        .map(|r| (r.parameter.as_str(), r.key.as_str(), r.value))
+        .collect();
+    // Each metric depends on one parameter only: S1 is 1 for it (up to sampling error at
+    // N = 64) and exactly 0 for the other, whose column swap changes nothing.
+    assert!((s1[0].2 - 1.0).abs() < 0.05 && s1[1].2 == 0.0, "{s1:?}");
+    assert!(s1[2].2 == 0.0 && (s1[3].2 - 1.0).abs() < 0.05, "{s1:?}");
+}

@@ -13,8 +13,10 @@ pub mod objective;
 pub mod optim;
 pub mod params;
 pub mod sensitivity;
+pub mod sensitivity_run;
 pub mod sobol;
 pub mod stats;
+pub mod sweep;
 pub mod tune;
 
 use thiserror::Error;
@@ -79,3 +81,20 @@ pub(crate) fn check_bounds(bounds: &[(f64, f64)]) -> Result<(), AnalyzeError> {
     }
     Ok(())
 }
+
+/// One metric of a run summary, flattened as in `summary.csv`: `metric` is e.g.
+/// `outcome_probability` or `expected_payoff`, `key` the outcome or actor id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricRow {
+    pub metric: String,
+    pub key: String,
+    pub mean: f64,
+    pub std_err: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub n: u64,
+}
+
+/// Runs the model with the analysed parameters at the given values (in their order) and
+/// returns the summary metrics.
+pub type EvaluateMetrics<'a, E> = dyn FnMut(&[f64]) -> Result<Vec<MetricRow>, E> + 'a;
