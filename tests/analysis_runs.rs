@@ -521,3 +521,15 @@ fn sensitivity_rows_cover_every_metric_and_parameter() {
     assert!((s1[0].2 - 1.0).abs() < 0.05 && s1[1].2 == 0.0, "{s1:?}");
     assert!(s1[2].2 == 0.0 && (s1[3].2 - 1.0).abs() < 0.05, "{s1:?}");
 }
+
+#[test]
+fn best_toml_changes_only_the_defaults() {
+    use demarche::analyze::tune::scenario_with_defaults;
+    let source = "# header comment\n[parameters.offer]\n# why\ndefault = 0.5   # the starting offer\nprior = { dist = \"uniform\", low = 0.0, high = 1.0 }\n\n[parameters.lambda]\nprior = { dist = \"uniform\", low = 0.0, high = 5.0 }\n";
+    let edited = scenario_with_defaults(source, &[("offer".into(), 0.25), ("lambda".into(), 2.0)]).unwrap();
+    assert_eq!(
+        edited,
+        "# header comment\n[parameters.offer]\n# why\ndefault = 0.25   # the starting offer\nprior = { dist = \"uniform\", low = 0.0, high = 1.0 }\n\n[parameters.lambda]\nprior = { dist = \"uniform\", low = 0.0, high = 5.0 }\ndefault = 2.0\n"
+    );
+    assert!(scenario_with_defaults(source, &[("missing".into(), 1.0)]).is_err());
+}

@@ -268,3 +268,52 @@ pub fn tune<E: From<AnalyzeError>>(
         stop: result.stop,
     })
 }
+
+/// Which of the model's outcomes end at least one path of the game. Observing an
+/// outcome that ends none is an input error, not a −∞ likelihood to optimise.
+pub fn producible_outcomes(model: &crate::model::Model) -> Vec<bool> {
+    let game = model.game();
+    let mut producible = vec![false; model.outcomes().len()];
+    for node in 0..game.n_nodes() {
+        if game.is_terminal(node) {
+            if let Some(slot) = producible.get_mut(model.terminal_outcome(node)) {
+                *slot = true;
+            }
+        }
+    }
+    producible
+}
+
+/// The scenario source with `default = value` set for each tuned parameter, everything
+/// else (comments, layout, other values) unchanged. A comment-preserving edit through
+/// `toml_edit`; the value's own trailing comment is kept.
+pub fn scenario_with_defaults(source: &str, values: &[(String, f64)]) -> Result<String, String> {
+    let mut document: toml_edit::DocumentMut = source
+        .parse()
+        .map_err(|error: toml_edit::TomlError| format!("the scenario is not valid TOML: {error}"))?;
+    let parameters = document
+        .get_mut("parameters")
+        .and_then(toml_edit::Item::as_table_like_mut)
+        .ok_or_else(|| "the scenario has no [parameters] table".to_string())?;
+    for (name, value) in values {
+        let parameter = parameters
+            .get_mut(name)
+            .and_then(toml_edit::Item::as_table_like_mut)
+            .ok_or_else(|| format!("the scenario has no parameter table `{name}`"))?;
+        let mut new_value = toml_edit::Value::from(*value);
+        // Replace the value in place so the key keeps its comments and position.
+        match parameter
+            .get_mut("default")
+            .and_then(toml_edit::Item::as_value_mut)
+        {
+            Some(old) => {
+                *new_value.decor_mut() = old.decor().clone();
+                *old = new_value;
+            }
+            None => {
+                parameter.insert("default", toml_edit::Item::Value(new_value));
+            }
+        }
+    }
+    Ok(document.to_string())
+}
