@@ -257,3 +257,31 @@ fn random_generic_games_have_an_odd_number_of_equilibria() {
         assert_eq!(pure, from_mixed, "trial {trial}");
     }
 }
+
+#[test]
+fn qre_matches_gambit_golden_values() {
+    // Games and answers made by tests/data/gambit/nfg_golden/make_golden.py with pygambit's
+    // logit_solve_lambda; each answer records the lambda Gambit actually stopped at.
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/gambit/nfg_golden");
+    let golden: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("golden.json")).unwrap()).unwrap();
+    let games = golden["games"].as_object().unwrap();
+    assert_eq!(games.len(), 5);
+    let mut compared = 0;
+    for (file, answers) in games {
+        let g = parse_nfg(&std::fs::read_to_string(dir.join(file)).unwrap(), file).unwrap();
+        for answer in answers.as_array().unwrap() {
+            let lambda = answer["lambda"].as_f64().unwrap();
+            let ours = logit_qre_nfg(&g, lambda).unwrap_or_else(|e| panic!("{file} at {lambda}: {e}"));
+            let theirs: Vec<Vec<f64>> = serde_json::from_value(answer["profile"].clone()).unwrap();
+            for (a, b) in ours.iter().flatten().zip(theirs.iter().flatten()) {
+                assert!(
+                    (a - b).abs() < 1e-6,
+                    "{file} at lambda {lambda}: ours {ours:?}, Gambit {theirs:?}"
+                );
+            }
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 25);
+}
