@@ -344,6 +344,14 @@ fn calibration_recovers_binomial_rate_with_wald_interval() {
     assert_eq!(result.interval_evaluations, 3);
     assert_eq!(calls.len(), result.evaluations.len());
     assert_eq!(calls.last(), Some(&(result.evaluations.len(), 200)));
+    let json = serde_json::Value::Object(result.json_fields(&ranges(&[(0.01, 0.99)])));
+    assert_eq!(json["interval_method"], "curvature");
+    assert_eq!(json["best"]["x0"].as_f64(), Some(best.values[0]));
+    assert_eq!(json["intervals"]["x0"][0].as_f64(), Some(intervals[0].low));
+    assert_eq!(
+        json["evaluations"].as_u64(),
+        Some(result.evaluations.len() as u64)
+    );
 }
 
 #[test]

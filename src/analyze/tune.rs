@@ -317,3 +317,58 @@ pub fn scenario_with_defaults(source: &str, values: &[(String, f64)]) -> Result<
     }
     Ok(document.to_string())
 }
+
+impl TuneResult {
+    /// The result part of `tune.json`: `best` (name → value), `best_objective`,
+    /// `intervals` (name → [low, high] or null), `interval_method`, `stop_reason`,
+    /// `evaluations` and `interval_evaluations`. The caller adds provenance (command,
+    /// scenario, seed, trials, version, method, objective).
+    pub fn json_fields(&self, params: &[ParamRange]) -> serde_json::Map<String, serde_json::Value> {
+        use serde_json::{Value, json};
+        let best = self.best_evaluation();
+        let number = |v: f64| if v.is_finite() { json!(v) } else { Value::Null };
+        let mut fields = serde_json::Map::new();
+        fields.insert(
+            "best".into(),
+            Value::Object(
+                params
+                    .iter()
+                    .zip(&best.values)
+                    .map(|(p, &v)| (p.name.clone(), json!(v)))
+                    .collect(),
+            ),
+        );
+        fields.insert("best_objective".into(), number(best.objective));
+        fields.insert("best_std_err".into(), number(best.std_err));
+        fields.insert("best_eval".into(), json!(self.best));
+        let intervals: serde_json::Map<String, Value> = params
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let interval = self.intervals.intervals().map_or(Value::Null, |all| {
+                    let interval = &all[i];
+                    json!([interval.low, interval.high])
+                });
+                (p.name.clone(), interval)
+            })
+            .collect();
+        fields.insert("intervals".into(), Value::Object(intervals));
+        fields.insert("interval_method".into(), json!(self.intervals.method()));
+        if let TuneIntervals::Unavailable { reason } = &self.intervals {
+            fields.insert("interval_note".into(), json!(reason));
+        }
+        if let Some(all) = self.intervals.intervals() {
+            let clipped: Vec<&str> = params
+                .iter()
+                .zip(all)
+                .filter(|(_, i)| i.clipped)
+                .map(|(p, _)| p.name.as_str())
+                .collect();
+            fields.insert("intervals_clipped_at_bounds".into(), json!(clipped));
+        }
+        fields.insert("stop_reason".into(), json!(self.stop.to_string()));
+        fields.insert("evaluations".into(), json!(self.evaluations.len()));
+        fields.insert("interval_evaluations".into(), json!(self.interval_evaluations));
+        fields
+    }
+}
