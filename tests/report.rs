@@ -689,10 +689,17 @@ fn large_trials_file_is_streamed() {
     assert_eq!(histogram.counts.iter().sum::<u64>(), rows as u64);
     assert!(histogram.counts.len() <= 40);
     // Independent re-bucketing of the column with the final edges.
-    let trials = read_csv(&dir.join("trials.csv"));
+    let mut reader = csv::Reader::from_path(dir.join("trials.csv")).unwrap();
+    let column = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "payoff_a")
+        .unwrap();
     let mut direct = vec![0u64; histogram.counts.len()];
-    for row in &trials {
-        let v = num(row, "payoff_a");
+    let mut record = csv::ByteRecord::new();
+    while reader.read_byte_record(&mut record).unwrap() {
+        let v: f64 = std::str::from_utf8(&record[column]).unwrap().parse().unwrap();
         direct[histogram
             .edges
             .windows(2)
@@ -862,4 +869,35 @@ fn report_goes_where_asked_and_empty_tables_still_report() {
     .unwrap();
     let summary = write_report(temp.path(), None).unwrap();
     assert_eq!(summary.trials_read, Some(0));
+}
+
+/// Markup characters in names (scenario path, outcome ids) are escaped everywhere: the SVGs
+/// and the HTML stay well-formed and show the names as written.
+#[test]
+fn markup_characters_in_names_are_escaped() {
+    let (_temp, dir) = copy_fixture("run");
+    let odd_outcome = "walk&out<x>'y'";
+    for file in ["run.json", "summary.csv", "trials.csv"] {
+        let text = fs::read_to_string(dir.join(file)).unwrap();
+        let text = text
+            .replace("walkout", odd_outcome)
+            .replace("scenarios/headline.toml", "a&b <c>/</script>.toml");
+        fs::write(dir.join(file), text).unwrap();
+    }
+    let summary = write_report(&dir, None).unwrap();
+    let html = fs::read_to_string(&summary.html).unwrap();
+    xml_element_counts(html.trim_start_matches("<!DOCTYPE html>"), "html");
+    assert!(
+        !html.contains("</script>.toml"),
+        "a raw </script> would end the data block early"
+    );
+    for path in &summary.figures {
+        let svg = fs::read_to_string(path).unwrap();
+        xml_element_counts(&svg, &path.display().to_string());
+    }
+    let svg = fs::read_to_string(dir.join("figures/outcome_probabilities.svg")).unwrap();
+    assert!(
+        svg_texts(&svg).iter().any(|t| t == odd_outcome),
+        "outcome label not drawn as written"
+    );
 }

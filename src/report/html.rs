@@ -56,11 +56,13 @@ pub fn render_html(report: &Report, svgs: &[String], json: &[String]) -> String 
         }
     }
     html.push_str("<h2>Figures</h2>\n");
-    for ((figure, svg), data) in report.figures.iter().zip(svgs).zip(json) {
+    for (number, ((figure, svg), data)) in report.figures.iter().zip(svgs).zip(json).enumerate() {
         let _ = write!(
             html,
-            "<figure id=\"figure-{id}\" data-figure=\"{id}\">\n{svg}\n<figcaption>{}</figcaption>\n\
+            "<figure id=\"figure-{id}\" data-figure=\"{id}\">\n{svg}\n<figcaption><b>Figure {}.</b> {} \
+             (<code>figures/{id}.svg</code>)</figcaption>\n\
              <script type=\"application/json\" class=\"figure-data\" data-figure=\"{id}\">{data}</script>\n</figure>\n",
+            number + 1,
             xml_escape(&figure.caption),
             id = figure.id,
         );

@@ -204,9 +204,10 @@ pub fn build_report(dir: &Path) -> Result<Report, ReportError> {
     }
     figures::dedupe_ids(&mut report.figures);
     if report.figures.is_empty() {
-        report
-            .notes
-            .push(format!("{} has no rows to plot.", kind.csv_name()));
+        report.notes.push(format!(
+            "Nothing to plot: {} has no rows for the figures.",
+            kind.csv_name()
+        ));
     }
     Ok(report)
 }

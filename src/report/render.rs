@@ -451,9 +451,11 @@ fn draw_histogram(area: &Area<'_>, figure: &Figure, actor: &str, histogram: &His
             .enumerate()
             .filter(|(_, c)| **c > 0)
             .map(|(i, &c)| {
+                // A hairline gap between bins keeps neighbouring bars apart.
+                let gap = (edges[i + 1] - edges[i]) * 0.04;
                 Rectangle::new(
-                    [(edges[i], 0.0), (edges[i + 1], c as f64)],
-                    SKY_OI.filled().stroke_width(1),
+                    [(edges[i] + gap, 0.0), (edges[i + 1] - gap, c as f64)],
+                    SKY_OI.filled(),
                 )
             }),
     )?;
