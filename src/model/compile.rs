@@ -277,6 +277,7 @@ pub(super) fn compile_scenario(sc: &Scenario) -> Result<Model, Diagnostics> {
         actor_first_row.push((weight_slots.len() / nf.max(1)) as u32);
         let base: Vec<u32> = (0..nf)
             .map(|f| match &a.weights[f] {
+                Some(n) if n.constant() == Some(0.0) => zero,
                 Some(n) => slots.alloc(n, format!("weight of `{}` on `{}`", a.id, sc.features[f])),
                 None => zero,
             })
@@ -287,6 +288,7 @@ pub(super) fn compile_scenario(sc: &Scenario) -> Result<Model, Diagnostics> {
             for t in &a.types {
                 for (f, base_slot) in base.iter().enumerate() {
                     let s = match &t.weights[f] {
+                        Some(n) if n.constant() == Some(0.0) => zero,
                         Some(n) => slots.alloc(
                             n,
                             format!("weight of `{}` ({}) on `{}`", a.id, t.id, sc.features[f]),
@@ -400,18 +402,24 @@ pub(super) fn compile_scenario(sc: &Scenario) -> Result<Model, Diagnostics> {
             terminal_rounds[node] = terminals[o].rounds;
         }
     }
-    // Payoff tables: per game outcome and feature, the (slot, round) terms.
-    let mut term_start = Vec::with_capacity(terminals.len() * nf + 1);
-    let mut terms: Vec<(u32, u32)> = Vec::new();
-    let mut outcome_rows = Vec::with_capacity(terminals.len() * sc.actors.len());
+    // Payoff tables: per (game outcome, actor), the products weight × effect × discount
+    // that make up the payoff, skipping weights that are the constant 0.
+    let np_actors = sc.actors.len();
+    let mut pay_start = Vec::with_capacity(terminals.len() * np_actors + 1);
+    let mut pay_terms: Vec<PayTerm> = Vec::new();
     for t in &terminals {
-        for f in 0..nf as u32 {
-            term_start.push(terms.len() as u32);
-            terms.extend(t.effects.iter().filter(|e| e.0 == f).map(|e| (e.1, e.2)));
+        for a in 0..np_actors {
+            pay_start.push(pay_terms.len() as u32);
+            let row = t.rows[a] as usize;
+            for &(f, value, round) in &t.effects {
+                let weight = weight_slots[row * nf + f as usize];
+                if weight != zero {
+                    pay_terms.push(PayTerm { weight, value, round });
+                }
+            }
         }
-        outcome_rows.extend(&t.rows);
     }
-    term_start.push(terms.len() as u32);
+    pay_start.push(pay_terms.len() as u32);
 
     let params: Vec<ParamInfo> = sc
         .params
@@ -503,14 +511,11 @@ pub(super) fn compile_scenario(sc: &Scenario) -> Result<Model, Diagnostics> {
         n_params: slots.n_params,
         n_slots,
         stack_size,
-        n_features: nf,
         lambda_slot,
         discount_slot,
         n_rounds,
-        term_start,
-        terms,
-        outcome_rows,
-        weight_slots,
+        pay_start,
+        pay_terms,
         chance,
         infoset_step,
         description,

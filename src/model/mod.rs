@@ -49,7 +49,6 @@ pub struct Scratch {
     values: Vec<f64>,
     stack: Vec<f64>,
     discount_powers: Vec<f64>,
-    feature_totals: Vec<f64>,
 }
 
 /// What `demarche check` prints (text or JSON).
@@ -107,6 +106,15 @@ pub struct OutcomeDescription {
     pub label: String,
 }
 
+/// One product in a terminal payoff: weight slot × effect slot × discount^(round − 1)
+/// (round 0: undiscounted).
+#[derive(Clone, Copy, Debug)]
+struct PayTerm {
+    weight: u32,
+    value: u32,
+    round: u32,
+}
+
 /// How one chance information set's probabilities are refilled.
 #[derive(Clone, Debug)]
 struct ChanceFill {
@@ -137,18 +145,12 @@ pub struct Model {
     n_params: usize,
     n_slots: usize,
     stack_size: usize,
-    n_features: usize,
     lambda_slot: u32,
     discount_slot: Option<u32>,
     n_rounds: u32,
-    /// CSR over (game outcome, feature): `terms[term_start[o*F+f]..term_start[o*F+f+1]]`.
-    term_start: Vec<u32>,
-    /// (slot, round) pairs; round 0 is undiscounted, round r ≥ 1 is discounted by d^(r−1).
-    terms: Vec<(u32, u32)>,
-    /// Per (game outcome, actor): the weight row (actor, or actor's type on that path).
-    outcome_rows: Vec<u32>,
-    /// Row-major (row, feature) → slot.
-    weight_slots: Vec<u32>,
+    /// CSR over (game outcome, actor): `pay_terms[pay_start[o*A+a]..pay_start[o*A+a+1]]`.
+    pay_start: Vec<u32>,
+    pay_terms: Vec<PayTerm>,
     chance: Vec<ChanceFill>,
     /// Per game information set: the step name used in path labels.
     infoset_step: Vec<String>,
@@ -211,7 +213,6 @@ impl Model {
             values: vec![0.0; self.n_slots],
             stack: vec![0.0; self.stack_size],
             discount_powers: vec![1.0; self.n_rounds as usize + 1],
-            feature_totals: vec![0.0; self.n_features],
         }
     }
 
@@ -251,27 +252,14 @@ impl Model {
                 p *= d;
             }
         }
-        let nf = self.n_features;
-        let np = self.actors.len();
         let payoffs = game.outcome_payoffs_mut();
-        let n_outcomes = payoffs.len() / np.max(1);
-        for o in 0..n_outcomes {
-            for f in 0..nf {
-                let range = self.term_start[o * nf + f] as usize..self.term_start[o * nf + f + 1] as usize;
-                scratch.feature_totals[f] = self.terms[range]
-                    .iter()
-                    .map(|&(s, r)| values[s as usize] * scratch.discount_powers[r as usize])
-                    .sum();
-            }
-            for a in 0..np {
-                let row = self.outcome_rows[o * np + a] as usize;
-                let w = &self.weight_slots[row * nf..row * nf + nf];
-                payoffs[o * np + a] = w
-                    .iter()
-                    .zip(&scratch.feature_totals)
-                    .map(|(&s, e)| if *e == 0.0 { 0.0 } else { values[s as usize] * e })
-                    .sum();
-            }
+        let powers = &scratch.discount_powers;
+        for (k, payoff) in payoffs.iter_mut().enumerate() {
+            let terms = &self.pay_terms[self.pay_start[k] as usize..self.pay_start[k + 1] as usize];
+            *payoff = terms
+                .iter()
+                .map(|t| values[t.weight as usize] * values[t.value as usize] * powers[t.round as usize])
+                .sum();
         }
         let probs = game.chance_probs_mut();
         for c in &self.chance {

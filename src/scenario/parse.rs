@@ -340,7 +340,7 @@ impl Loader<'_> {
                 self.err(e.key_at, msg);
                 continue;
             };
-            if let Some(n) = self.number(&e.node, &format!("{what}.{}", e.key)) {
+            if let Some(n) = self.number(&e.node, &format!("`{}` of {what}", e.key)) {
                 out.push((f, n));
             }
         }
@@ -566,8 +566,19 @@ fn load(ld: &mut Loader, root: &Node) -> Option<Scenario> {
                     );
                     continue;
                 }
-                if let Some(def) = parse_param(ld, p) {
-                    params.push(def);
+                match parse_param(ld, p) {
+                    Some(def) => params.push(def),
+                    // Keep the name so that expressions using it do not cascade into
+                    // "unknown name" errors; the scenario is rejected anyway.
+                    None => params.push(ParamDef {
+                        name: p.key.clone(),
+                        default: 0.0,
+                        low: 0.0,
+                        high: 0.0,
+                        prior: Prior::Fixed { value: 0.0 },
+                        description: String::new(),
+                        at: p.key_at,
+                    }),
                 }
             }
         } else {
@@ -1464,7 +1475,7 @@ fn parse_move(
                 if mover == Some(MoverRef::Chance) && !actions.is_empty() {
                     let probs: Vec<&Number> = actions.iter().filter_map(|a| a.prob.as_ref()).collect();
                     if probs.len() == actions.len() {
-                        ld.check_sum(&probs, a.key_at, &format!("the probabilities of chance {what}"));
+                        ld.check_sum(&probs, node.at, &format!("the probabilities of chance {what}"));
                     }
                 }
             }
