@@ -231,10 +231,20 @@ fn every_figure_has_labels_legend_and_caption() {
                 drawn.iter().any(|t| t.starts_with(&caption_start)),
                 "{what}: caption not drawn"
             );
-            // A legend: plotters draws the series-label box as a rect with a black border.
+            // A legend naming what is drawn (a colour bar for heat maps).
+            let has = |label: &str| drawn.iter().any(|t| t.starts_with(label));
             let legend = match &figure.data {
-                FigureData::HeatMap(_) => svg.contains("colour scale"),
-                _ => svg.contains("stroke=\"#000000\"") && svg.matches("<rect").count() > 1,
+                FigureData::HeatMap(_) => has("colour scale"),
+                FigureData::IntervalBars { .. } => has("mean") && has("95% interval"),
+                FigureData::Histogram { .. } => has("trials per bin") && has("mean payoff"),
+                FigureData::StackedShares(s) => s.outcomes.iter().all(|o| has(o)),
+                FigureData::LineBands(l) => l.series.iter().all(|s| has(&s.label)),
+                FigureData::Convergence(_) => has("best so far") && has("best point"),
+                FigureData::Tornado(t) => {
+                    has(&t.primary_index.replace("_star", "*"))
+                        && has(&t.secondary_index)
+                        && has("95% interval")
+                }
             };
             assert!(legend, "{what}: no legend");
         }

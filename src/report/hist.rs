@@ -294,6 +294,27 @@ mod tests {
         check(&[1.0, f64::NAN, 2.0, f64::INFINITY, -1e6, 1e9], 8);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_values_in_any_order_bucket_exactly(
+            values in proptest::collection::vec(-1e6f64..1e6, 0..3000),
+            scale in proptest::sample::select(vec![1e-9, 1e-3, 1.0, 1e3, 1e9]),
+            max_bins in 2usize..64,
+        ) {
+            let scaled: Vec<f64> = values.iter().map(|v| v * scale).collect();
+            check(&scaled, max_bins);
+        }
+    }
+
+    #[test]
+    fn extreme_values_do_not_overflow() {
+        check(&[1e-300, 1e300, -1e300, 0.0, 5.0], 10);
+        let mut many = vec![1.0; 5000];
+        many.push(f64::MAX);
+        many.push(-f64::MAX);
+        check(&many, 40);
+    }
+
     #[test]
     fn nice_widths() {
         for (raw, expected) in [(0.3, 0.5), (1.0, 1.0), (1.1, 2.0), (7.0, 10.0), (0.012, 0.02)] {

@@ -173,9 +173,13 @@ fn draw(svg: &mut String, figure: &Figure, caption_lines: &[String], height: u32
 }
 
 /// A range covering the finite values, padded, never empty.
+/// Values beyond `AXIS_LIMIT` in magnitude are left out of axis ranges (and so fall outside
+/// the plot): a range that wide would overflow the tick arithmetic.
+const AXIS_LIMIT: f64 = 1e150;
+
 fn padded_range(values: impl Iterator<Item = f64>, include_zero: bool) -> (f64, f64) {
     let (mut lo, mut hi) = values
-        .filter(|v| v.is_finite())
+        .filter(|v| v.is_finite() && v.abs() < AXIS_LIMIT)
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
             (lo.min(v), hi.max(v))
         });
