@@ -466,6 +466,10 @@ pub fn tune_maximizes(objective_text: &str, best_objective: Option<f64>, rows: &
     if text.contains("min") {
         return false;
     }
+    // Calibration maximises the log-likelihood of the observations.
+    if text.contains("likelihood") || text.contains("calibrat") {
+        return true;
+    }
     let finite = || rows.iter().map(|r| r.objective).filter(|v| v.is_finite());
     match (
         best_objective,
@@ -484,6 +488,7 @@ pub fn tune_figures(
     param_names: &[String],
     best: &[(String, f64)],
     best_objective: Option<f64>,
+    best_eval: Option<u64>,
     rows: &[TuneRow],
 ) -> Vec<Figure> {
     let maximize = tune_maximizes(objective_text, best_objective, rows);
@@ -496,16 +501,19 @@ pub fn tune_figures(
         }
         best_so_far.push(running);
     }
-    // The best point is the evaluation at the reported best parameters when there is one,
-    // otherwise the best evaluation seen.
-    let at_best_params = rows.iter().position(|row| {
-        !best.is_empty()
-            && best.iter().all(|(name, value)| {
-                param_names
-                    .iter()
-                    .position(|n| n == name)
-                    .is_some_and(|i| (row.params[i] - value).abs() <= 1e-9 * value.abs().max(1.0))
-            })
+    // The best point is the evaluation tune.json names, else the one at the reported best
+    // parameters, else the best evaluation seen.
+    let named = best_eval.and_then(|eval| rows.iter().position(|row| row.eval == eval));
+    let at_best_params = named.or_else(|| {
+        rows.iter().position(|row| {
+            !best.is_empty()
+                && best.iter().all(|(name, value)| {
+                    param_names
+                        .iter()
+                        .position(|n| n == name)
+                        .is_some_and(|i| (row.params[i] - value).abs() <= 1e-9 * value.abs().max(1.0))
+                })
+        })
     });
     let best_index = at_best_params.or_else(|| {
         rows.iter()
@@ -625,4 +633,110 @@ pub fn sensitivity_figures(provenance: &Provenance, rows: &[SensitivityRow]) -> 
         });
     }
     figures
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn provenance() -> Provenance {
+        Provenance {
+            command: "tune".into(),
+            scenario: "s".into(),
+            seed: 1,
+            trials: 10,
+            version: "v".into(),
+        }
+    }
+
+    fn rows(objectives: &[f64]) -> Vec<TuneRow> {
+        objectives
+            .iter()
+            .enumerate()
+            .map(|(i, &o)| TuneRow {
+                eval: i as u64,
+                params: vec![i as f64 / 10.0],
+                objective: o,
+                std_err: 0.1,
+            })
+            .collect()
+    }
+
+    /// Checks which row is marked best and the best-so-far line.
+    fn check(
+        text: &str,
+        best: &[(String, f64)],
+        best_eval: Option<u64>,
+        objectives: &[f64],
+        expected_best: usize,
+        expected_running: &[f64],
+    ) {
+        let figures = tune_figures(
+            &provenance(),
+            text,
+            &["x".into()],
+            best,
+            None,
+            best_eval,
+            &rows(objectives),
+        );
+        let FigureData::Convergence(c) = &figures[0].data else {
+            panic!()
+        };
+        assert_eq!(c.best_index, Some(expected_best), "{text}");
+        // Compared as text so NaN matches NaN.
+        assert_eq!(
+            format!("{:?}", c.best_so_far),
+            format!("{expected_running:?}"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn tune_best_point_and_running_best() {
+        let objectives = [3.0, 1.0, 4.0, 2.0];
+        check("maximize P(a)", &[], None, &objectives, 2, &[3.0, 3.0, 4.0, 4.0]);
+        check(
+            "minimize payoff",
+            &[],
+            None,
+            &objectives,
+            1,
+            &[3.0, 1.0, 1.0, 1.0],
+        );
+        check(
+            "log-likelihood of observed.csv",
+            &[],
+            None,
+            &objectives,
+            2,
+            &[3.0, 3.0, 4.0, 4.0],
+        );
+        // Named by tune.json: the evaluation, or else the parameters, win over the extreme.
+        check(
+            "maximize P(a)",
+            &[],
+            Some(3),
+            &objectives,
+            3,
+            &[3.0, 3.0, 4.0, 4.0],
+        );
+        check(
+            "maximize P(a)",
+            &[("x".into(), 0.1)],
+            None,
+            &objectives,
+            1,
+            &[3.0, 3.0, 4.0, 4.0],
+        );
+        // Non-finite objectives are skipped by the running best.
+        check(
+            "minimize c",
+            &[],
+            None,
+            &[f64::NAN, 2.0, f64::INFINITY, 1.0],
+            3,
+            &[f64::NAN, 2.0, 2.0, 1.0],
+        );
+    }
 }

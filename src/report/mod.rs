@@ -352,6 +352,7 @@ fn build_tune(meta: &Meta<'_>, csv_path: &Path, report: &mut Report) -> Result<(
         &names,
         &best,
         best_objective,
+        meta.optional_u64("best_eval")?,
         &rows,
     );
     Ok(())
