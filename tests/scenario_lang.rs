@@ -694,7 +694,7 @@ fn fill_reuses_buffers_on_textbook_scenarios() {
         let mut game = m.game().clone();
         let mut scratch = m.new_scratch();
         let theta = m.defaults();
-        let n = 200;
+        let n = 20;
         let start = std::time::Instant::now();
         for _ in 0..n {
             m.fill(&theta, &mut scratch, &mut game).unwrap();
@@ -703,4 +703,97 @@ fn fill_reuses_buffers_on_textbook_scenarios() {
         println!("{f}: {} nodes, fill {:.1} us", game.n_nodes(), per * 1e6);
         game.check_numbers().unwrap();
     }
+}
+
+#[test]
+fn more_rejections() {
+    // An unknown top-level table, an unknown move in `when`, terms accepted before any offer.
+    check_errors(
+        &BASE.replace("[outcomes.done]", "[setings]\nseed = 1\n\n[outcomes.done]"),
+        &["15:2: unknown key `setings` in the scenario file (did you mean `settings`?)"],
+    );
+    check_errors(
+        &base_with("id = \"second\"\n", "id = \"second\"\nwhen = \"frist == go\"\n"),
+        &["30:9: unknown move `frist` (did you mean `first`?)"],
+    );
+    check_errors(
+        &base_with("  id = \"left\"\n", "  id = \"left\"\n  accept_terms = true\n"),
+        &["32:8: move `second` can accept terms when none are on the table (along `first=go`)"],
+    );
+    check_errors(
+        &base_with("  id = \"stop\"\n", "  id = \"stop\"\n  prob = 0.5\n"),
+        &["23:3: action `stop` of move `first`: `prob` is only for chance moves"],
+    );
+    check_errors(
+        &base_with("[actors.b]\n", "[actors.b]\n[actors.b.types.t1]\nprior = 0.5\n"),
+        &["13:11: the type priors of actor `b` sum to 0.5"],
+    );
+}
+
+#[test]
+fn huge_trees_are_sized_without_being_built() {
+    let mut src = String::from(
+        "[scenario]\nname = \"huge\"\nfeatures = [\"x\"]\nend_outcome = \"o\"\n[actors.a]\n[outcomes.o]\n",
+    );
+    for i in 0..40 {
+        src += &format!(
+            "[[moves]]\nid = \"m{i}\"\nactor = \"a\"\nactions = [{{ id = \"l\" }}, {{ id = \"r\" }}]\n"
+        );
+    }
+    check_errors(
+        &src,
+        &["1:1: the game tree would have 2199023255551 nodes, more than the limit of 200000"],
+    );
+}
+
+#[test]
+fn hidden_chance_and_terms() {
+    // Nobody observes the chance move, so the responder's two nodes share one set; the
+    // accepted terms are those of the offer actually made.
+    let src = r#"[scenario]
+name = "hidden"
+features = ["a_gain", "b_gain"]
+[actors.a]
+weights = { a_gain = 1 }
+[actors.b]
+weights = { b_gain = 1 }
+[outcomes.deal]
+[outcomes.no_deal]
+[[moves]]
+id = "weather"
+actor = "chance"
+visible_to = []
+actions = [{ id = "sun", prob = 0.25, effects = { b_gain = 1 } }, { id = "rain", prob = 0.75 }]
+[[moves]]
+id = "offer"
+actor = "a"
+  [[moves.actions]]
+  id = "low"
+  terms = { a_gain = 0.75, b_gain = 0.25 }
+  [[moves.actions]]
+  id = "high"
+  terms = { a_gain = 0.25, b_gain = 0.75 }
+[[moves]]
+id = "reply"
+actor = "b"
+actions = [{ id = "yes", accept_terms = true, outcome = "deal" }, { id = "no", outcome = "no_deal" }]
+"#;
+    let m = load_ok(src);
+    let g = m.game();
+    let sizes: Vec<usize> = g.player_infosets().map(|(_, h)| h.nodes.len()).collect();
+    assert_eq!(
+        sizes,
+        [2, 2, 2],
+        "a's offer and b's replies each span both weather draws"
+    );
+    let payoff = |path: &str| {
+        let node = (0..g.n_nodes())
+            .find(|&n| g.is_terminal(n) && m.path_label(n) == path)
+            .unwrap();
+        g.outcome_payoffs(g.node_outcome(node).unwrap()).to_vec()
+    };
+    assert_eq!(payoff("weather=sun>offer=high>reply=yes"), [0.25, 1.75]);
+    assert_eq!(payoff("weather=rain>offer=low>reply=yes"), [0.75, 0.25]);
+    assert_eq!(payoff("weather=rain>offer=low>reply=no"), [0.0, 0.0]);
+    assert_eq!(&g.chance_probs()[..2], &[0.25, 0.75]);
 }

@@ -52,6 +52,11 @@ struct TreeBuilder<'a> {
     obs: Vec<Vec<(u64, u32)>>,
     /// Effects along the current path: (feature, slot, round).
     effects: Vec<(u32, u32, u32)>,
+    /// Per builder node: the effects on the edge into it (feature, slot, round).
+    edge_effects: Vec<Vec<(u32, u32, u32)>>,
+    /// Per builder node: its children (builder ids), for replaying the breadth-first
+    /// renumbering of `GameBuilder::build`.
+    children: Vec<Option<std::ops::Range<usize>>>,
     infoset_step: Vec<String>,
     infoset_at: Vec<usize>,
     chance: Vec<ChanceFill>,
@@ -64,7 +69,6 @@ type PlayerSetKey = (usize, u64, Vec<(u64, u32)>);
 struct TerminalRecord {
     named: u32,
     rounds: u32,
-    effects: Vec<(u32, u32, u32)>,
     rows: Vec<u32>,
 }
 
@@ -201,21 +205,23 @@ impl TreeBuilder<'_> {
                 .gb
                 .add_outcome(self.sc.outcomes[named as usize].id.clone(), vec![0.0; np])?;
             self.gb.set_outcome(node, out);
-            let mut effects = self.effects.clone();
-            effects.sort_unstable();
             let rows = (0..np)
                 .map(|a| self.actor_first_row[a] + st.types[a].unwrap_or(0))
                 .collect();
             self.terminals.push(TerminalRecord {
                 named,
                 rounds: st.round,
-                effects,
                 rows,
             });
             return Ok(());
         }
         let h = self.infoset(event, &st)?;
         let kids = self.gb.expand(node, h)?;
+        if self.children.len() < kids.end {
+            self.children.resize(kids.end, None);
+            self.edge_effects.resize(kids.end, Vec::new());
+        }
+        self.children[node] = Some(kids.clone());
         let inst = instance(event, st.round);
         let observers = self.observers(event);
         for (k, child) in kids.enumerate() {
@@ -233,6 +239,7 @@ impl TreeBuilder<'_> {
                     }
                 }
             }
+            self.edge_effects[child] = self.effects[mark..].to_vec();
             for &a in &observers {
                 self.obs[a].push((inst, k as u32));
             }
@@ -364,6 +371,8 @@ pub(super) fn compile_scenario(sc: &Scenario) -> Result<Model, Diagnostics> {
         label_counts: HashMap::new(),
         obs: vec![Vec::new(); sc.actors.len()],
         effects: Vec::new(),
+        edge_effects: vec![Vec::new()],
+        children: vec![None],
         infoset_step: Vec::new(),
         infoset_at: Vec::new(),
         chance: Vec::new(),
@@ -387,6 +396,8 @@ pub(super) fn compile_scenario(sc: &Scenario) -> Result<Model, Diagnostics> {
         infoset_at,
         mut chance,
         terminals,
+        edge_effects,
+        children,
         ..
     } = tb;
     let game = gb.build().map_err(|e| game_error(e, &infoset_at))?;
@@ -394,32 +405,64 @@ pub(super) fn compile_scenario(sc: &Scenario) -> Result<Model, Diagnostics> {
         c.action_offset = game.infoset(c.infoset).action_offset;
     }
     let n_nodes = game.n_nodes();
+    // Replay the builder's breadth-first renumbering: builder id of each game node.
+    let mut builder_id = Vec::with_capacity(n_nodes);
+    builder_id.push(GameBuilder::ROOT);
+    let mut head = 0;
+    while head < builder_id.len() {
+        if let Some(Some(kids)) = children.get(builder_id[head]) {
+            builder_id.extend(kids.clone());
+        }
+        head += 1;
+    }
+    assert_eq!(
+        builder_id.len(),
+        n_nodes,
+        "breadth-first replay must visit every node once"
+    );
     let mut terminal_outcome = vec![u32::MAX; n_nodes];
     let mut terminal_rounds = vec![0; n_nodes];
+    let mut terminal_nodes = Vec::new();
     for node in 0..n_nodes {
         if let Some(o) = game.node_outcome(node) {
             terminal_outcome[node] = terminals[o].named;
             terminal_rounds[node] = terminals[o].rounds;
+            terminal_nodes.push((node as u32, o as u32));
         }
     }
-    // Payoff tables: per (game outcome, actor), the products weight × effect × discount
-    // that make up the payoff, skipping weights that are the constant 0.
+    // Payoffs are swept down the tree as running totals over a small basis, either one
+    // total per weight row (an actor, or one of its types) or one per feature, whichever
+    // costs less; each edge adds the increment of its "edge kind" (its list of effects),
+    // computed once per fill.
+    let n_rows = weight_slots.len() / nf.max(1);
+    let n_terminals = terminals.len();
     let np_actors = sc.actors.len();
-    let mut pay_start = Vec::with_capacity(terminals.len() * np_actors + 1);
-    let mut pay_terms: Vec<PayTerm> = Vec::new();
-    for t in &terminals {
-        for a in 0..np_actors {
-            pay_start.push(pay_terms.len() as u32);
-            let row = t.rows[a] as usize;
-            for &(f, value, round) in &t.effects {
-                let weight = weight_slots[row * nf + f as usize];
-                if weight != zero {
-                    pay_terms.push(PayTerm { weight, value, round });
-                }
-            }
-        }
+    let row_cost = n_nodes * n_rows + n_terminals * np_actors;
+    let feature_cost = n_nodes * nf + n_terminals * np_actors * nf;
+    let basis = if row_cost <= feature_cost {
+        Basis::Rows
+    } else {
+        Basis::Features
+    };
+    let mut kind_ids: HashMap<Vec<(u32, u32, u32)>, u32> = HashMap::new();
+    let mut edge_kinds: Vec<Vec<(u32, u32, u32)>> = vec![Vec::new()];
+    kind_ids.insert(Vec::new(), 0);
+    let node_kind: Vec<u32> = builder_id
+        .iter()
+        .map(|&b| {
+            let effects = edge_effects.get(b).cloned().unwrap_or_default();
+            let next = edge_kinds.len() as u32;
+            *kind_ids.entry(effects.clone()).or_insert_with(|| {
+                edge_kinds.push(effects);
+                next
+            })
+        })
+        .collect();
+
+    let mut outcome_rows = vec![0u32; terminals.len() * np_actors];
+    for (o, t) in terminals.iter().enumerate() {
+        outcome_rows[o * np_actors..(o + 1) * np_actors].copy_from_slice(&t.rows);
     }
-    pay_start.push(pay_terms.len() as u32);
 
     let params: Vec<ParamInfo> = sc
         .params
@@ -514,8 +557,13 @@ pub(super) fn compile_scenario(sc: &Scenario) -> Result<Model, Diagnostics> {
         lambda_slot,
         discount_slot,
         n_rounds,
-        pay_start,
-        pay_terms,
+        n_rows,
+        weight_slots,
+        basis,
+        edge_kinds,
+        node_kind,
+        terminal_nodes,
+        outcome_rows,
         chance,
         infoset_step,
         description,

@@ -49,6 +49,10 @@ pub struct Scratch {
     values: Vec<f64>,
     stack: Vec<f64>,
     discount_powers: Vec<f64>,
+    /// Running totals `[node * basis_len + b]`.
+    totals: Vec<f64>,
+    /// Per edge kind, its increment `[kind * basis_len + b]`.
+    increments: Vec<f64>,
 }
 
 /// What `demarche check` prints (text or JSON).
@@ -106,13 +110,13 @@ pub struct OutcomeDescription {
     pub label: String,
 }
 
-/// One product in a terminal payoff: weight slot × effect slot × discount^(round − 1)
-/// (round 0: undiscounted).
-#[derive(Clone, Copy, Debug)]
-struct PayTerm {
-    weight: u32,
-    value: u32,
-    round: u32,
+/// What the running payoff totals of [`Model::fill`] are kept over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Basis {
+    /// One total per weight row: the payoff itself (cheap when there are few types).
+    Rows,
+    /// One total per feature: the accumulated effects, weighted at the terminals.
+    Features,
 }
 
 /// How one chance information set's probabilities are refilled.
@@ -148,9 +152,19 @@ pub struct Model {
     lambda_slot: u32,
     discount_slot: Option<u32>,
     n_rounds: u32,
-    /// CSR over (game outcome, actor): `pay_terms[pay_start[o*A+a]..pay_start[o*A+a+1]]`.
-    pay_start: Vec<u32>,
-    pay_terms: Vec<PayTerm>,
+    /// Weight rows: one per actor without types, one per type otherwise.
+    n_rows: usize,
+    /// Row-major (row, feature) → weight slot.
+    weight_slots: Vec<u32>,
+    basis: Basis,
+    /// Distinct lists of (feature, effect slot, round) found on edges; kind 0 is empty.
+    edge_kinds: Vec<Vec<(u32, u32, u32)>>,
+    /// Edge kind of the edge into each game node.
+    node_kind: Vec<u32>,
+    /// (game node, game outcome) of every terminal node.
+    terminal_nodes: Vec<(u32, u32)>,
+    /// Per (game outcome, actor): the weight row that actor's payoff is read from.
+    outcome_rows: Vec<u32>,
     chance: Vec<ChanceFill>,
     /// Per game information set: the step name used in path labels.
     infoset_step: Vec<String>,
@@ -213,6 +227,8 @@ impl Model {
             values: vec![0.0; self.n_slots],
             stack: vec![0.0; self.stack_size],
             discount_powers: vec![1.0; self.n_rounds as usize + 1],
+            totals: vec![0.0; self.game.n_nodes() * self.basis_len()],
+            increments: vec![0.0; self.edge_kinds.len() * self.basis_len()],
         }
     }
 
@@ -252,14 +268,59 @@ impl Model {
                 p *= d;
             }
         }
-        let payoffs = game.outcome_payoffs_mut();
         let powers = &scratch.discount_powers;
-        for (k, payoff) in payoffs.iter_mut().enumerate() {
-            let terms = &self.pay_terms[self.pay_start[k] as usize..self.pay_start[k + 1] as usize];
-            *payoff = terms
-                .iter()
-                .map(|t| values[t.weight as usize] * values[t.value as usize] * powers[t.round as usize])
-                .sum();
+        let nf = self.weight_slots.len() / self.n_rows;
+        let width = self.basis_len();
+        let increments = &mut scratch.increments;
+        for (kind, effects) in self.edge_kinds.iter().enumerate().skip(1) {
+            let inc = &mut increments[kind * width..kind * width + width];
+            inc.fill(0.0);
+            for &(f, slot, round) in effects {
+                let amount = values[slot as usize] * powers[round as usize];
+                match self.basis {
+                    Basis::Features => inc[f as usize] += amount,
+                    Basis::Rows => {
+                        for (row, x) in inc.iter_mut().enumerate() {
+                            *x += values[self.weight_slots[row * nf + f as usize] as usize] * amount;
+                        }
+                    }
+                }
+            }
+        }
+        let totals = &mut scratch.totals;
+        totals[..width].fill(0.0);
+        let parents = &self.game.node_parent;
+        for (node, &parent) in parents.iter().enumerate().skip(1) {
+            let parent = parent as usize;
+            let (before, after) = totals.split_at_mut(node * width);
+            let own = &mut after[..width];
+            own.copy_from_slice(&before[parent * width..parent * width + width]);
+            let kind = self.node_kind[node] as usize;
+            if kind != 0 {
+                for (x, d) in own
+                    .iter_mut()
+                    .zip(&increments[kind * width..kind * width + width])
+                {
+                    *x += d;
+                }
+            }
+        }
+        let np = self.actors.len();
+        let payoffs = game.outcome_payoffs_mut();
+        for &(node, o) in &self.terminal_nodes {
+            let (node, o) = (node as usize, o as usize);
+            let own = &totals[node * width..node * width + width];
+            for a in 0..np {
+                let row = self.outcome_rows[o * np + a] as usize;
+                payoffs[o * np + a] = match self.basis {
+                    Basis::Rows => own[row],
+                    Basis::Features => self.weight_slots[row * nf..row * nf + nf]
+                        .iter()
+                        .zip(own)
+                        .map(|(&w, e)| values[w as usize] * e)
+                        .sum(),
+                };
+            }
         }
         let probs = game.chance_probs_mut();
         for c in &self.chance {
@@ -283,6 +344,13 @@ impl Model {
             });
         }
         Ok(lambda)
+    }
+
+    fn basis_len(&self) -> usize {
+        match self.basis {
+            Basis::Rows => self.n_rows,
+            Basis::Features => self.weight_slots.len() / self.n_rows,
+        }
     }
 
     pub fn defaults(&self) -> Vec<f64> {
