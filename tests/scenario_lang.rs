@@ -797,3 +797,76 @@ actions = [{ id = "yes", accept_terms = true, outcome = "deal" }, { id = "no", o
     assert_eq!(payoff("weather=rain>offer=low>reply=no"), [0.0, 0.0]);
     assert_eq!(&g.chance_probs()[..2], &[0.25, 0.75]);
 }
+
+#[test]
+fn derived_values_and_non_finite_numbers() {
+    // `c` is declared before the `b` it uses: evaluation follows dependencies.
+    let src = BASE
+        .replace(
+            "[actors.a]",
+            "[derived]\nc = \"2 * b\"\nb = \"q + 1\"\n\n[actors.a]",
+        )
+        .replace("effects = { x = 1 }", "effects = { x = \"c / (1 - q)\" }");
+    let m = load_ok(&src);
+    let mut game = m.game().clone();
+    let mut scratch = m.new_scratch();
+    m.fill(&[0.5], &mut scratch, &mut game).unwrap();
+    let node = (0..game.n_nodes())
+        .find(|&n| game.is_terminal(n) && m.path_label(n) == "first=stop")
+        .unwrap();
+    assert_eq!(game.outcome_payoffs(game.node_outcome(node).unwrap()), [6.0, 0.0]);
+    let err = m.fill(&[1.0], &mut scratch, &mut game).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "effect of `first:stop` on `x` is not a finite number (inf)"
+    );
+}
+
+#[test]
+fn pathological_inputs_give_errors_not_crashes() {
+    let deep = format!("{}1{}", "(".repeat(5000), ")".repeat(5000));
+    assert!(eval_str(&deep, &[]).is_err());
+    assert!(eval_str(&"-".repeat(5000), &[]).is_err());
+    let long = vec!["1"; 3000].join("+");
+    assert!(eval_str(&long, &[]).is_err());
+    assert!(eval_str("1 ×2", &[]).is_err());
+    assert!(eval_str("é", &[]).is_err());
+    let deep_when = format!("{}first == go{}", "(".repeat(500), ")".repeat(500));
+    let err = model::load(
+        &base_with(
+            "id = \"second\"\n",
+            &format!("id = \"second\"\nwhen = \"{deep_when}\"\n"),
+        ),
+        "t.toml",
+    );
+    assert!(err.is_err());
+    let many_rounds = ROUNDS.replace("count = 3", "count = 100000");
+    check_errors(
+        &many_rounds,
+        &["14:9: `count` 100000 is above the limit of 1000 rounds"],
+    );
+}
+
+#[test]
+fn exponentially_many_distinct_states_stop_early() {
+    // The last move refers to every earlier one, so no two subtrees are alike.
+    let mut src = String::from(
+        "[scenario]\nname = \"wide\"\nfeatures = [\"x\"]\nend_outcome = \"o\"\n[actors.a]\n[outcomes.o]\n",
+    );
+    for i in 0..40 {
+        let when = if i == 39 {
+            let all: Vec<String> = (0..39).map(|j| format!("m{j} == l")).collect();
+            format!("when = \"{}\"\n", all.join(" or "))
+        } else {
+            String::new()
+        };
+        src += &format!(
+            "[[moves]]\nid = \"m{i}\"\nactor = \"a\"\n{when}actions = [{{ id = \"l\" }}, {{ id = \"r\" }}]\n"
+        );
+    }
+    src = src.replace("[outcomes.o]", "[outcomes.o]\n[settings]\nmax_nodes = 1000");
+    check_errors(
+        &src,
+        &["1:1: the game tree has more than 1001 distinct subtrees, so more than the limit of 1000 nodes"],
+    );
+}

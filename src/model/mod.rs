@@ -199,7 +199,12 @@ impl Model {
     pub fn outcomes(&self) -> &[String] {
         &self.outcomes
     }
-    /// Named outcome index of a terminal node (game node index).
+    /// The scenario's `name`.
+    pub fn name(&self) -> &str {
+        &self.description.name
+    }
+    /// Named outcome index of a terminal node (game node index); meaningless (u32::MAX)
+    /// at other nodes.
     pub fn terminal_outcome(&self, node: usize) -> usize {
         self.terminal_outcome[node] as usize
     }

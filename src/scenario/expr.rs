@@ -230,7 +230,7 @@ fn lex(text: &str) -> Result<Vec<(Tok, usize)>, ExprError> {
             out.push((Tok::Ident(text[start..i].to_string()), start));
             continue;
         }
-        let two = if i + 1 < bytes.len() { &text[i..i + 2] } else { "" };
+        let two = text.get(i..i + 2).unwrap_or("");
         let op2 = ["<=", ">=", "==", "!="].into_iter().find(|o| *o == two);
         if let Some(o) = op2 {
             out.push((Tok::Op(o), start));
@@ -259,9 +259,21 @@ fn lex(text: &str) -> Result<Vec<(Tok, usize)>, ExprError> {
         out.push((tok, start));
         i += 1;
     }
+    if out.len() > MAX_TOKENS {
+        return Err(ExprError {
+            offset: 0,
+            message: format!("expression too long (more than {MAX_TOKENS} tokens); use [derived] values"),
+        });
+    }
     out.push((Tok::End, text.len()));
     Ok(out)
 }
+
+/// Longest expression accepted, so that evaluation and compilation, which recurse over
+/// the expression tree, stay shallow.
+const MAX_TOKENS: usize = 1000;
+/// Deepest nesting of parentheses, signs and calls.
+const MAX_DEPTH: usize = 100;
 
 struct Parser<'a> {
     toks: Vec<(Tok, usize)>,
@@ -269,6 +281,7 @@ struct Parser<'a> {
     resolve: &'a mut dyn FnMut(&str) -> Option<usize>,
     /// Unknown names: reported all together, parsing goes on.
     name_errors: Vec<ExprError>,
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -304,6 +317,16 @@ impl Parser<'_> {
     }
 
     fn comparison(&mut self) -> Result<Expr, ExprError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return self.error(format!("expression nested more than {MAX_DEPTH} levels deep"));
+        }
+        let result = self.comparison_inner();
+        self.depth -= 1;
+        result
+    }
+
+    fn comparison_inner(&mut self) -> Result<Expr, ExprError> {
         let lhs = self.additive()?;
         let op = match self.peek() {
             Tok::Op("<") => BinOp::Lt,
@@ -351,6 +374,16 @@ impl Parser<'_> {
     }
 
     fn unary(&mut self) -> Result<Expr, ExprError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return self.error(format!("expression nested more than {MAX_DEPTH} levels deep"));
+        }
+        let result = self.unary_inner();
+        self.depth -= 1;
+        result
+    }
+
+    fn unary_inner(&mut self) -> Result<Expr, ExprError> {
         match self.peek() {
             Tok::Op("-") => {
                 self.bump();
@@ -472,6 +505,7 @@ pub fn parse_expr(
         pos: 0,
         resolve,
         name_errors: Vec::new(),
+        depth: 0,
     };
     let expr = p.comparison().map_err(|e| vec![e])?;
     if *p.peek() != Tok::End {

@@ -420,6 +420,12 @@ const DISTS: &[&str] = &[
     "discrete",
 ];
 
+/// Most rounds a `[rounds]` block may repeat.
+const MAX_ROUNDS: i64 = 1000;
+/// Most moves along one path (opening moves plus rounds × round moves), which bounds the
+/// depth of the recursive tree walks.
+const MAX_PATH_MOVES: usize = 2000;
+
 /// Default node limit when `[settings] max_nodes` is absent.
 pub const DEFAULT_MAX_NODES: usize = 200_000;
 
@@ -752,7 +758,17 @@ fn load(ld: &mut Loader, root: &Node) -> Option<Scenario> {
         && let Some(rt) = ld.fields(&e.node, "[rounds]", ROUNDS_KEYS)
     {
         let count = match get(rt, "count") {
-            Some(c) => ld.integer(&c.node, "`count`", 1).unwrap_or(1) as u32,
+            Some(c) => match ld.integer(&c.node, "`count`", 1) {
+                Some(n) if n > MAX_ROUNDS => {
+                    ld.err(
+                        c.node.at,
+                        format!("`count` {n} is above the limit of {MAX_ROUNDS} rounds"),
+                    );
+                    1
+                }
+                Some(n) => n as u32,
+                None => 1,
+            },
             None => {
                 ld.err(e.node.at, "`[rounds]` needs `count`");
                 1
@@ -915,19 +931,41 @@ fn load(ld: &mut Loader, root: &Node) -> Option<Scenario> {
     if !ld.diags.is_empty() || !moves_ok {
         return None;
     }
+    let round_moves = scenario.moves.len() - scenario.n_opening;
+    let path_moves = scenario.n_opening
+        + scenario
+            .rounds
+            .as_ref()
+            .map_or(0, |r| r.count as usize * round_moves);
+    if path_moves > MAX_PATH_MOVES {
+        ld.err(
+            scenario.rounds.as_ref().map_or(0, |r| r.at),
+            format!(
+                "the protocol has {path_moves} moves in sequence, more than the limit of {MAX_PATH_MOVES}"
+            ),
+        );
+        return None;
+    }
     // Structure: reachability, paths without outcome, tree size.
     let report = walk::analyse(&scenario);
     for (at, msg) in report.problems {
         ld.err(at, msg);
     }
     scenario.tree_nodes = report.nodes;
-    if report.nodes > scenario.settings.max_nodes as f64 {
+    let limit = scenario.settings.max_nodes;
+    if let Some(states) = report.exceeds {
         ld.err(
             0,
             format!(
-                "the game tree would have {} nodes, more than the limit of {} (`[settings] max_nodes`)",
-                fmt_count(report.nodes),
-                scenario.settings.max_nodes
+                "the game tree has more than {states} distinct subtrees, so more than the limit of {limit} nodes (`[settings] max_nodes`)"
+            ),
+        );
+    } else if report.nodes > limit as f64 {
+        ld.err(
+            0,
+            format!(
+                "the game tree would have {} nodes, more than the limit of {limit} (`[settings] max_nodes`)",
+                fmt_count(report.nodes)
             ),
         );
     }
@@ -1430,6 +1468,7 @@ fn parse_move(
                     toks: Vec::new(),
                     pos: 0,
                     errors: Vec::new(),
+                    depth: 0,
                 };
                 let cond = match lex_cond(text) {
                     Ok(toks) => {
@@ -1625,6 +1664,7 @@ struct CondParser {
     toks: Vec<(CTok, usize)>,
     pos: usize,
     errors: Vec<(usize, String)>,
+    depth: usize,
 }
 
 impl CondParser {
@@ -1697,6 +1737,22 @@ impl CondParser {
     }
 
     fn unary(
+        &mut self,
+        ids: &[Option<String>],
+        earlier: &[MoveDef],
+        scope: &[usize],
+        me: usize,
+    ) -> Option<Cond> {
+        self.depth += 1;
+        if self.depth > 100 {
+            return self.fail("condition nested more than 100 levels deep".into());
+        }
+        let result = self.unary_inner(ids, earlier, scope, me);
+        self.depth -= 1;
+        result
+    }
+
+    fn unary_inner(
         &mut self,
         ids: &[Option<String>],
         earlier: &[MoveDef],

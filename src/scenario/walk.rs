@@ -190,8 +190,11 @@ pub fn step_label(sc: &Scenario, event: Event, round: u32, k: usize) -> String {
 
 /// Result of [`analyse`].
 pub struct Analysis {
-    /// Exact number of nodes of the game tree.
+    /// Exact number of nodes of the game tree, unless `exceeds` is set.
     pub nodes: f64,
+    /// Set when the walk stopped early because the tree has more than this many
+    /// distinct subtrees, hence more nodes (the exact size would take too long to find).
+    pub exceeds: Option<usize>,
     /// Located problems: (byte offset, message).
     pub problems: Vec<(usize, String)>,
 }
@@ -199,27 +202,43 @@ pub struct Analysis {
 struct Analyser<'a> {
     sc: &'a Scenario,
     steps: Vec<Step>,
-    /// Moves some `when` refers to: the only choices that shape the rest of the tree.
-    referenced: Vec<bool>,
+    /// Per step: the moves that the `when` of this or a later step refers to, the only
+    /// choices that shape the rest of the tree from there (one extra entry, all false,
+    /// for the end of the protocol).
+    live: Vec<Vec<bool>>,
     memo: HashMap<State, f64>,
     reached: Vec<bool>,
     path: Vec<String>,
     last_move: Vec<usize>,
     no_outcome: Option<(usize, String)>,
     no_terms: Vec<Option<String>>,
+    budget: usize,
+    exceeded: bool,
 }
 
 impl Analyser<'_> {
     fn count(&mut self, mut st: State) -> f64 {
         let event = st.settle(self.sc, &self.steps);
-        // Forget choices nobody refers to, so equal subtrees share one memo entry.
-        for (c, r) in st.chosen.iter_mut().zip(&self.referenced) {
-            if !r {
-                *c = None;
+        // Forget choices nothing ahead refers to, so equal subtrees share one memo entry.
+        let live = if st.ending.is_some() {
+            self.live.last()
+        } else {
+            self.live.get(st.step)
+        };
+        if let Some(live) = live {
+            for (c, r) in st.chosen.iter_mut().zip(live) {
+                if !r {
+                    *c = None;
+                }
             }
         }
         if let Some(&n) = self.memo.get(&st) {
             return n;
+        }
+        // Each distinct state is at least one node: past the budget the tree is too big.
+        if self.memo.len() >= self.budget {
+            self.exceeded = true;
+            return 0.0;
         }
         let mut total = 1.0;
         match event {
@@ -273,28 +292,46 @@ impl State {
 
 /// Structural checks and the exact tree size, without building the tree.
 pub fn analyse(sc: &Scenario) -> Analysis {
-    let mut referenced = vec![false; sc.moves.len()];
-    for m in &sc.moves {
-        if let Some(c) = &m.when {
+    analyse_with_budget(sc, sc.settings.max_nodes.saturating_add(1))
+}
+
+/// [`analyse`], giving up (with `exceeds`) after `budget` distinct subtrees.
+pub fn analyse_with_budget(sc: &Scenario, budget: usize) -> Analysis {
+    let steps = steps(sc);
+    let mut live = vec![vec![false; sc.moves.len()]; steps.len() + 1];
+    for (i, step) in steps.iter().enumerate().rev() {
+        live[i] = live[i + 1].clone();
+        if let StepKind::Move(m) = step.kind
+            && let Some(c) = &sc.moves[m].when
+        {
             let mut v = Vec::new();
             c.moves(&mut v);
-            for i in v {
-                referenced[i] = true;
+            for j in v {
+                live[i][j] = true;
             }
         }
     }
     let mut an = Analyser {
         sc,
-        steps: steps(sc),
-        referenced,
+        steps,
+        live,
         memo: HashMap::new(),
         reached: vec![false; sc.moves.len()],
         path: Vec::new(),
         last_move: Vec::new(),
         no_outcome: None,
         no_terms: vec![None; sc.moves.len()],
+        budget,
+        exceeded: false,
     };
     let nodes = an.count(State::initial(sc));
+    if an.exceeded {
+        return Analysis {
+            nodes,
+            exceeds: Some(budget),
+            problems: Vec::new(),
+        };
+    }
     let mut problems = Vec::new();
     if let Some((at, path)) = an.no_outcome {
         let path = if path.is_empty() {
@@ -329,5 +366,9 @@ pub fn analyse(sc: &Scenario) -> Analysis {
             ));
         }
     }
-    Analysis { nodes, problems }
+    Analysis {
+        nodes,
+        exceeds: None,
+        problems,
+    }
 }
