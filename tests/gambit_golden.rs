@@ -1,0 +1,242 @@
+//! Agreement with Gambit: agent logit QRE values computed by pygambit
+//! (`logit_solve_lambda(..., use_strategic=False)`) on the games in `tests/golden/gambit/`.
+//!
+//! The games, the answers and the script that made them are committed
+//! (`tools/gambit_golden/make_games_and_answers.py`), so no Python runs at test time.
+//! Every behaviour probability and expected payoff must agree to 1e-6. A λ at which
+//! Gambit itself failed is listed in `answers.json` with its error and skipped here by
+//! name, never silently.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use demarche::gambit::parse_efg;
+use demarche::game::{Game, Mover};
+use demarche::solve::{QreConfig, solve_qre};
+use serde::Deserialize;
+
+/// Largest allowed difference from Gambit, for probabilities and expected payoffs alike.
+const TOLERANCE: f64 = 1e-6;
+
+#[derive(Deserialize)]
+struct Answers {
+    generator: Generator,
+    games: Vec<GoldenGame>,
+}
+
+#[derive(Deserialize)]
+struct Generator {
+    pygambit_version: String,
+}
+
+#[derive(Deserialize)]
+struct GoldenGame {
+    name: String,
+    file: String,
+    players: Vec<String>,
+    solutions: Vec<Solution>,
+}
+
+#[derive(Deserialize)]
+struct Solution {
+    lambda: f64,
+    ok: bool,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    expected_payoffs: Vec<f64>,
+    #[serde(default)]
+    behavior: Vec<InfosetAnswer>,
+}
+
+/// One player information set, keyed as the Rust reader keys it: the player's 0-based
+/// index in the file and the information set's number as written in the file.
+#[derive(Deserialize)]
+struct InfosetAnswer {
+    player: usize,
+    infoset: u32,
+    label: String,
+    actions: Vec<String>,
+    probs: Vec<f64>,
+}
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/gambit")
+}
+
+fn load_answers() -> Answers {
+    let path = golden_dir().join("answers.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn load_game(golden: &GoldenGame) -> Game {
+    let path = golden_dir().join(&golden.file);
+    let source = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    match parse_efg(&source, &path.display().to_string()) {
+        Ok(game) => game,
+        Err(diagnostics) => panic!(
+            "{}: the reader rejected a Gambit-written file:\n{diagnostics}",
+            golden.name
+        ),
+    }
+}
+
+fn close(expected: f64, actual: f64) -> bool {
+    (expected - actual).abs() <= TOLERANCE
+}
+
+/// Compares one solved λ with Gambit; returns one line per disagreement.
+fn check(golden: &GoldenGame, game: &Game, solution: &Solution) -> Vec<String> {
+    let lambda = solution.lambda;
+    let place = format!("{} λ={lambda}", golden.name);
+    let profile = match solve_qre(
+        game,
+        &QreConfig {
+            lambda,
+            ..QreConfig::default()
+        },
+    ) {
+        Ok(profile) => profile,
+        Err(error) => return vec![format!("{place}: solver error: {error}")],
+    };
+    let mut problems = Vec::new();
+    let player_infosets: Vec<_> = game.player_infosets().collect();
+    if player_infosets.len() != solution.behavior.len() {
+        problems.push(format!(
+            "{place}: the game has {} player information sets, Gambit reported {}",
+            player_infosets.len(),
+            solution.behavior.len()
+        ));
+    }
+    for answer in &solution.behavior {
+        let name = format!(
+            "{place} player {} ({}) infoset {} {:?}",
+            answer.player, golden.players[answer.player], answer.infoset, answer.label
+        );
+        let found: Vec<_> = player_infosets
+            .iter()
+            .filter(|(_, h)| h.mover == Mover::Player(answer.player) && h.number == answer.infoset)
+            .collect();
+        let [(_, infoset)] = found.as_slice() else {
+            problems.push(format!(
+                "{name}: {} matching information sets in the game, expected 1",
+                found.len()
+            ));
+            continue;
+        };
+        if infoset.actions != answer.actions {
+            problems.push(format!(
+                "{name}: actions {:?}, Gambit has {:?}",
+                infoset.actions, answer.actions
+            ));
+            continue;
+        }
+        let actual = &profile.probs[infoset.action_range()];
+        for ((action, &expected), &got) in answer.actions.iter().zip(&answer.probs).zip(actual) {
+            if !close(expected, got) {
+                problems.push(format!(
+                    "{name} action {action:?}: Gambit {expected:.12}, demarche {got:.12}, diff {:.3e}",
+                    got - expected
+                ));
+            }
+        }
+    }
+    let payoffs = game.expected_payoffs(&profile);
+    for (player, (&expected, &got)) in solution.expected_payoffs.iter().zip(&payoffs).enumerate() {
+        if !close(expected, got) {
+            problems.push(format!(
+                "{place} expected payoff of player {player} ({}): Gambit {expected:.12}, demarche {got:.12}, diff {:.3e}",
+                golden.players[player],
+                got - expected
+            ));
+        }
+    }
+    if solution.expected_payoffs.len() != payoffs.len() {
+        problems.push(format!(
+            "{place}: {} expected payoffs from Gambit, {} players in the game",
+            solution.expected_payoffs.len(),
+            payoffs.len()
+        ));
+    }
+    problems
+}
+
+#[test]
+fn qre_agrees_with_gambit_on_every_golden_game_and_lambda() {
+    let answers = load_answers();
+    let mut problems = Vec::new();
+    let mut n_checked = 0;
+    for golden in &answers.games {
+        let game = load_game(golden);
+        assert_eq!(
+            game.players(),
+            golden.players.as_slice(),
+            "{}: players",
+            golden.name
+        );
+        for solution in &golden.solutions {
+            if !solution.ok {
+                // Gambit's own path following failed here: there is no reference value.
+                eprintln!(
+                    "excluded: {} λ={}: Gambit failed ({})",
+                    golden.name,
+                    solution.lambda,
+                    solution.error.as_deref().unwrap_or("no error recorded")
+                );
+                continue;
+            }
+            problems.extend(check(golden, &game, solution));
+            n_checked += 1;
+        }
+    }
+    assert!(n_checked > 0, "no golden solutions were checked");
+    assert!(
+        problems.is_empty(),
+        "{} disagreements with Gambit (pygambit {}) over {n_checked} solved (game, λ) pairs:\n{}",
+        problems.len(),
+        answers.generator.pygambit_version,
+        problems.join("\n")
+    );
+}
+
+/// Every `.efg` in the folder has answers, every answer has its file, and every game has
+/// at least one λ that Gambit solved: nothing is skipped silently.
+#[test]
+fn golden_set_is_complete() {
+    let answers = load_answers();
+    assert!(!answers.games.is_empty(), "answers.json lists no games");
+    let on_disk: BTreeSet<String> = std::fs::read_dir(golden_dir())
+        .expect("golden folder")
+        .map(|entry| {
+            entry
+                .expect("directory entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|name| name.ends_with(".efg"))
+        .collect();
+    let answered: BTreeSet<String> = answers.games.iter().map(|g| g.file.clone()).collect();
+    assert_eq!(
+        answered.len(),
+        answers.games.len(),
+        "a file is listed twice in answers.json"
+    );
+    assert_eq!(on_disk, answered, ".efg files on disk vs games in answers.json");
+    for golden in &answers.games {
+        assert!(
+            golden.solutions.iter().any(|s| s.ok),
+            "{}: Gambit solved no λ for this game",
+            golden.name
+        );
+        for solution in golden.solutions.iter().filter(|s| !s.ok) {
+            assert!(
+                solution.error.is_some(),
+                "{} λ={}: marked failed without a recorded reason",
+                golden.name,
+                solution.lambda
+            );
+        }
+    }
+}
