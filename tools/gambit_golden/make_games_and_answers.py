@@ -564,7 +564,7 @@ def qre_residual(game, profile, lam):
 
 
 # Longest a single logit_solve_lambda call may take before it counts as a Gambit failure.
-SOLVE_TIMEOUT_SECONDS = 60.0
+SOLVE_TIMEOUT_SECONDS = 600.0
 
 
 def gambit_child(path, lam, connection):
