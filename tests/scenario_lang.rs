@@ -870,3 +870,43 @@ fn exponentially_many_distinct_states_stop_early() {
         &["1:1: the game tree has more than 1001 distinct subtrees, so more than the limit of 1000 nodes"],
     );
 }
+
+#[test]
+fn bad_files_report_every_problem() {
+    let check_file = |name: &str, expected: &[&str]| {
+        let src = read(&format!("tests/data/scenarios/{name}"));
+        let err = model::load(&src, name).unwrap_err();
+        let got: Vec<String> = err.0.iter().map(|d| d.to_string()).collect();
+        assert_eq!(got.len(), expected.len(), "{}", got.join("\n"));
+        for (g, e) in got.iter().zip(expected) {
+            assert!(g.starts_with(&format!("{name}:{e}")), "got {g}\nwant {name}:{e}");
+        }
+    };
+    check_file(
+        "bad_many_errors.toml",
+        &[
+            "7:11: default 1.5 of [parameters.resolve] is outside its bounds [0, 1]",
+            "12:1: unknown key `wieghts` in [actors.japan] (did you mean `weights`?)",
+            "15:31: in `dialogue` of [actors.dprk] weights: unknown name `reslove` (did you mean `resolve`?)",
+            "25:15: unknown feature `dialog` in effects of action `offer` of move `propose` (did you mean `dialogue`?)",
+            "33:20: in `when` of move `answer`: move `propose` has no action `ofer` (did you mean `offer`?)",
+            "36:13: `outcome` of action `accept` of move `answer`: unknown outcome `sumit` (did you mean `summit`?)",
+            "41:1: the probabilities of chance move `shock` sum to 0.9, not 1",
+        ],
+    );
+    check_file("bad_syntax.toml", &["3:16: TOML syntax error: unclosed array"]);
+}
+
+#[test]
+fn complete_examples_in_the_language_reference_load() {
+    let doc = read("docs/scenario-language.md");
+    let mut loaded = 0;
+    for block in doc.split("```toml\n").skip(1) {
+        let block = block.split("```").next().unwrap();
+        if block.starts_with("[scenario]") {
+            load_ok(block);
+            loaded += 1;
+        }
+    }
+    assert!(loaded >= 1);
+}

@@ -381,3 +381,88 @@ impl Model {
         self.description.clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Private types, hidden chance, rounds with discount and closing: both payoff bases
+    /// must give the same numbers.
+    const SRC: &str = r#"[scenario]
+name = "bases"
+features = ["x", "y", "z"]
+[parameters.d]
+default = 0.8
+[parameters.w]
+default = 1.5
+[actors.a]
+weights = { x = 1, y = "w" }
+[actors.b]
+weights = { y = -1, z = 2 }
+[actors.b.types.t1]
+prior = 0.3
+weights = { x = "-w" }
+[actors.b.types.t2]
+prior = 0.7
+[outcomes.deal]
+[outcomes.closed]
+[outcomes.none]
+[[moves]]
+id = "open"
+actor = "chance"
+visible_to = ["a"]
+actions = [{ id = "lo", prob = 0.4, effects = { z = 1 } }, { id = "hi", prob = 0.6, effects = { z = 2, x = 1 } }]
+[rounds]
+count = 3
+discount = "d"
+close_probability = 0.1
+close_outcome = "closed"
+end_outcome = "none"
+  [[rounds.moves]]
+  id = "offer"
+  actor = "a"
+  actions = [{ id = "small", terms = { x = 1, y = 0.5 } }, { id = "big", terms = { x = 0.5, y = 1 }, effects = { z = -0.25 } }]
+  [[rounds.moves]]
+  id = "reply"
+  actor = "b"
+  actions = [{ id = "yes", accept_terms = true, outcome = "deal" }, { id = "no", effects = { y = "0.1 * w" } }]
+"#;
+
+    #[test]
+    fn row_and_feature_bases_agree() {
+        let model = load(SRC, "t.toml").unwrap();
+        let theta = [0.7, 2.0];
+        let mut results = Vec::new();
+        for basis in [Basis::Rows, Basis::Features] {
+            let mut m = model.clone();
+            m.basis = basis;
+            let mut game = m.game.clone();
+            let mut scratch = m.new_scratch();
+            m.fill(&theta, &mut scratch, &mut game).unwrap();
+            results.push(game.outcome_payoffs_mut().to_vec());
+        }
+        assert!(results[0].iter().any(|v| *v != 0.0));
+        for (a, b) in results[0].iter().zip(&results[1]) {
+            assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+        }
+        // One path by hand: open=hi, round 1 offer big rejected, round 2 offer small
+        // accepted, b of type t1: x = 1 + 1·d(terms) ; y = 0.1w (r1) + 0.5·d ;
+        // z = 2 − 0.25 (r1).
+        let game = model.game();
+        let path = "open=hi>offer@r1=big>type:b=t1>reply@r1=no>close@r2=continue>offer@r2=small>reply@r2=yes";
+        let node = (0..game.n_nodes())
+            .find(|&n| model.path_label(n) == path)
+            .unwrap();
+        let mut g = game.clone();
+        let mut scratch = model.new_scratch();
+        model.fill(&theta, &mut scratch, &mut g).unwrap();
+        let (d, w) = (theta[0], theta[1]);
+        let (x, y, z) = (1.0 + d, 0.1 * w + 0.5 * d, 2.0 - 0.25);
+        let want = [x + w * y, -w * x - y + 2.0 * z];
+        let got = g.outcome_payoffs(g.node_outcome(node).unwrap());
+        assert!(
+            (got[0] - want[0]).abs() < 1e-12 && (got[1] - want[1]).abs() < 1e-12,
+            "{got:?} vs {want:?}"
+        );
+    }
+}

@@ -362,7 +362,7 @@ impl Loader<'_> {
         if let Some(vals) = literal {
             let sum: f64 = vals.iter().sum();
             if !vals.is_empty() && (sum - 1.0).abs() > 1e-9 {
-                self.err(at, format!("{what} sum to {sum}, not 1"));
+                self.err(at, format!("{what} sum to {}, not 1", round_for_message(sum)));
             }
         }
     }
@@ -1290,7 +1290,10 @@ fn parse_prior(ld: &mut Loader, node: &Node, what: &str, default: Option<f64>) -
             }
             let sum: f64 = probs.iter().sum();
             if (sum - 1.0).abs() > 1e-9 {
-                ld.err(pat, format!("{pwhat}: `probs` sum to {sum}, not 1"));
+                ld.err(
+                    pat,
+                    format!("{pwhat}: `probs` sum to {}, not 1", round_for_message(sum)),
+                );
                 return None;
             }
             Prior::Discrete { values, probs }
@@ -1870,4 +1873,9 @@ impl CondParser {
         let c = Cond::Is { mv, actions };
         Some(if negate { Cond::Not(Box::new(c)) } else { c })
     }
+}
+
+/// A sum shown in a message without floating-point noise (0.9, not 0.8999999999999999).
+fn round_for_message(x: f64) -> f64 {
+    (x * 1e9).round() / 1e9
 }
