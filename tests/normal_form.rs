@@ -261,12 +261,13 @@ fn random_generic_games_have_an_odd_number_of_equilibria() {
 #[test]
 fn qre_matches_gambit_golden_values() {
     // Games and answers made by tests/data/gambit/nfg_golden/make_golden.py with pygambit's
-    // logit_solve_lambda; each answer records the lambda Gambit actually stopped at.
+    // logit_solve_lambda; each answer records the lambda Gambit actually stopped at. The
+    // branch_* games have a turning point and an avoided crossing on the principal branch.
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/gambit/nfg_golden");
     let golden: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("golden.json")).unwrap()).unwrap();
     let games = golden["games"].as_object().unwrap();
-    assert_eq!(games.len(), 5);
+    assert_eq!(games.len(), 7);
     let mut compared = 0;
     for (file, answers) in games {
         let g = parse_nfg(&std::fs::read_to_string(dir.join(file)).unwrap(), file).unwrap();
@@ -283,5 +284,5 @@ fn qre_matches_gambit_golden_values() {
             compared += 1;
         }
     }
-    assert_eq!(compared, 25);
+    assert_eq!(compared, 39);
 }

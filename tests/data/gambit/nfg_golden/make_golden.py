@@ -16,6 +16,10 @@ import random
 import pygambit as gbt
 
 LAMBDAS = [0.1, 0.5, 1.0, 2.0, 5.0]
+# Hand-picked games whose principal branch is hard to follow (kept as files, not
+# regenerated): a turning point, and two branches passing close to each other.
+BRANCH_GAMES = ["branch_35.nfg", "branch_269.nfg"]
+BRANCH_LAMBDAS = [0.5, 1.0, 1.5, 2.0, 3.0, 10.0, 100.0]
 GAMES = {
     "rand_2x2": [2, 2],
     "rand_3x3": [3, 3],
@@ -59,6 +63,15 @@ def main():
                 }
             )
         golden["games"][path] = answers
+    for path in BRANCH_GAMES:
+        game = gbt.read_nfg(path)
+        golden["games"][path] = [
+            {
+                "lambda": float(result.lam),
+                "profile": [[float(result.profile[s]) for s in p.strategies] for p in game.players],
+            }
+            for result in gbt.qre.logit_solve_lambda(game, BRANCH_LAMBDAS)
+        ]
     with open("golden.json", "w") as f:
         json.dump(golden, f, indent=1)
         f.write("\n")
