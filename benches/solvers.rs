@@ -5,7 +5,7 @@
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use demarche::game::Profile;
 use demarche::solve::random::{TreeShape, random_perfect_information_tree, random_signaling_game};
-use demarche::solve::{SolverKind, Workspace, solve_into};
+use demarche::solve::{QreConfig, QreMethod, SolverKind, Workspace, solve_into, solve_qre_into};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -38,28 +38,26 @@ fn backward_passes(c: &mut Criterion) {
 fn signaling_qre(c: &mut Criterion) {
     let mut group = c.benchmark_group("qre_signaling");
     group.measurement_time(Duration::from_secs(3)).sample_size(10);
-    let game = random_signaling_game(2, 500, 11);
-    let mut ws = Workspace::new(&game);
-    let mut profile = Profile {
-        probs: vec![0.0; game.n_actions()],
-    };
-    group.throughput(Throughput::Elements(game.n_nodes() as u64));
-    for lambda in [0.5, 2.0] {
-        group.bench_with_input(
-            BenchmarkId::new(format!("{}_nodes", game.n_nodes()), lambda),
-            &lambda,
-            |b, &lambda| {
-                b.iter(|| {
-                    solve_into(
-                        black_box(&game),
-                        &SolverKind::Qre { lambda },
-                        &mut ws,
-                        &mut profile,
-                    )
-                    .unwrap()
-                })
-            },
-        );
+    // The belief continuation on ~1,000 nodes; the arclength tracer (dense Newton on all
+    // action probabilities) on ~100 nodes.
+    for (nodes_per_type, method) in [(500, QreMethod::BeliefContinuation), (50, QreMethod::Arclength)] {
+        let game = random_signaling_game(2, nodes_per_type, 11);
+        let mut ws = Workspace::new(&game);
+        let mut profile = Profile {
+            probs: vec![0.0; game.n_actions()],
+        };
+        group.throughput(Throughput::Elements(game.n_nodes() as u64));
+        for lambda in [0.05, 0.5] {
+            let config = QreConfig {
+                lambda,
+                method,
+                ..QreConfig::default()
+            };
+            let id = BenchmarkId::new(format!("{method:?}/{}_nodes", game.n_nodes()), lambda);
+            group.bench_with_input(id, &config, |b, config| {
+                b.iter(|| solve_qre_into(black_box(&game), config, &mut ws, &mut profile).unwrap())
+            });
+        }
     }
     group.finish();
 }

@@ -3,7 +3,9 @@
 
 use demarche::game::{Game, Profile};
 use demarche::solve::random::{TreeShape, random_perfect_information_tree, random_signaling_game};
-use demarche::solve::{QreConfig, SolverKind, Workspace, max_regret, solve_into, solve_qre, solve_spe};
+use demarche::solve::{
+    QreConfig, QreMethod, SolverKind, Workspace, max_regret, solve_into, solve_qre, solve_spe,
+};
 use proptest::prelude::*;
 
 fn perfect_tree(seed: u64, n_players: usize, min_nodes: usize) -> Game {
@@ -97,5 +99,29 @@ proptest! {
                 }
             }
         }
+    }
+
+    /// Where the branch is monotone (small λ · payoff range: payoffs lie in ±10 and
+    /// λ ≤ 0.05), the opt-in belief continuation and Gambit's method (pseudo-arclength
+    /// on all action probabilities) must land on the same point.
+    #[test]
+    fn belief_continuation_agrees_with_the_arclength_tracer(seed in any::<u64>(), n_players in 2usize..=3, nodes in 4usize..24, lambda in 0.0f64..0.05) {
+        let game = random_signaling_game(n_players, nodes, seed);
+        let fast = solve_qre(&game, &QreConfig { lambda, method: QreMethod::BeliefContinuation, ..QreConfig::default() }).unwrap();
+        let reference = qre(&game, lambda);
+        let worst = fast.probs.iter().zip(&reference.probs).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        prop_assert!(worst < 1e-8, "profiles differ by {worst}");
+    }
+
+    /// The arclength tracer's answers are logit fixed points to the tolerance, at any λ.
+    #[test]
+    fn imperfect_information_qre_has_a_small_residual_and_regret(seed in any::<u64>(), nodes in 4usize..16, lambda in 0.0f64..20.0) {
+        let game = random_signaling_game(2, nodes, seed);
+        let profile = qre(&game, lambda);
+        assert_distributions(&game, &profile);
+        // Regret is bounded by the logit noise: at most ln(k)/λ-ish, and never negative.
+        let regret = max_regret(&game, &profile);
+        prop_assert!(regret >= 0.0);
+        prop_assert!(regret.is_finite());
     }
 }

@@ -19,11 +19,12 @@ mod qre;
 pub mod random;
 mod regret;
 mod spe;
+mod sweep;
 
 use crate::game::{Game, Profile};
 use thiserror::Error;
 
-pub use qre::QreConfig;
+pub use qre::{QreConfig, QreMethod};
 pub use regret::max_regret;
 
 /// Which equilibrium [`solve_into`] computes.
@@ -134,6 +135,16 @@ pub fn solve_spe(game: &Game) -> Result<Profile, SolveError> {
     };
     solve_into(game, &SolverKind::Spe, &mut ws, &mut profile)?;
     Ok(profile)
+}
+
+/// [`solve_into`] for the logit QRE with explicit controls (tolerance, [`QreMethod`]).
+pub fn solve_qre_into(
+    game: &Game,
+    config: &QreConfig,
+    ws: &mut Workspace,
+    profile: &mut Profile,
+) -> Result<(), SolveError> {
+    qre::solve_qre_into(game, config, ws, profile)
 }
 
 /// The agent logit QRE at `config.lambda` on the branch traced from the centroid at

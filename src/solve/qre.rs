@@ -20,7 +20,8 @@
 //! `x(a) − x(a₁) − λ (Q(a) − Q(a₁)) = 0` for every action after the first. The branch is
 //! followed by pseudo-arclength continuation (tangent predictor, Newton corrector on the
 //! augmented system), so turning points in λ are passed; the first crossing of the
-//! target λ is then solved by Newton at fixed λ. The result is accepted only if the
+//! target λ is then solved by Newton at fixed λ (see [`QreMethod`] for a faster,
+//! opt-in method). The result is accepted only if the
 //! maximum difference between σ and the logit response to σ is at most
 //! [`QreConfig::tolerance`]; otherwise [`SolveError::NotConverged`] is returned.
 
@@ -43,6 +44,24 @@ pub struct QreConfig {
     pub first_step: f64,
     /// Maximum number of continuation steps, accepted or rejected.
     pub max_steps: usize,
+    /// How imperfect-information games are traced.
+    pub method: QreMethod,
+}
+
+/// Tracing method for games with information sets of several nodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum QreMethod {
+    /// Pseudo-arclength continuation on all action probabilities, Gambit's method:
+    /// follows the principal branch through turning points in λ. Dense Newton, so its
+    /// cost grows with the cube of the number of player actions.
+    #[default]
+    Arclength,
+    /// Continuation in λ on the beliefs only (one pass over the tree per iteration;
+    /// microseconds to a few milliseconds on games of a thousand nodes), handing over to
+    /// [`QreMethod::Arclength`] when it gets stuck. FIXME: it can step across a turning
+    /// point of the branch onto another branch without noticing, so it is only safe
+    /// where the branch is known to be monotone in λ (e.g. small λ · payoff range).
+    BeliefContinuation,
 }
 
 impl Default for QreConfig {
@@ -52,6 +71,7 @@ impl Default for QreConfig {
             tolerance: 1e-10,
             first_step: 0.03,
             max_steps: 100_000,
+            method: QreMethod::Arclength,
         }
     }
 }
@@ -63,6 +83,8 @@ pub(crate) const MAX_TRACED_UNKNOWNS: usize = 4000;
 /// workspace; the dense matrices are sized on first use (then reused).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct QreScratch {
+    /// The belief continuation, when the information sets can be ordered.
+    sweep: Option<super::sweep::Sweep>,
     /// Player information sets (game indices), in index order.
     sets: Vec<u32>,
     /// Global action index of every unknown; unknowns of one set are contiguous.
@@ -105,6 +127,7 @@ impl QreScratch {
         }
         let mut s = QreScratch {
             action_var: vec![NONE; game.n_actions()],
+            sweep: super::sweep::Sweep::new(game, layout),
             ..QreScratch::default()
         };
         for (h, info) in game.player_infosets() {
@@ -171,6 +194,24 @@ pub(crate) fn solve_qre_into(
     if ws.layout.first_imperfect_infoset.is_none() {
         logit_backward_pass(game, config.lambda, ws, profile);
         return Ok(());
+    }
+    if config.method == QreMethod::BeliefContinuation
+        && let Some(sweep) = ws.qre.sweep.as_mut()
+    {
+        let np = ws.layout.n_players;
+        let traced = super::sweep::trace_beliefs(
+            game,
+            sweep,
+            &mut ws.values,
+            np,
+            config.lambda,
+            config.tolerance,
+            config.max_steps,
+        );
+        if traced.is_ok() {
+            profile.probs.copy_from_slice(&sweep.prob);
+            return Ok(());
+        }
     }
     trace(game, config, ws, profile)
 }
