@@ -86,7 +86,7 @@ impl TreeBuilder<'_> {
         let sc = self.sc;
         let round = st.round;
         let inst = instance(event, round);
-        let step_name = match event {
+        let step_name = || match event {
             Event::Move(m) if sc.moves[m].in_rounds => format!("{}@r{round}", sc.moves[m].id),
             Event::Move(m) => sc.moves[m].id.clone(),
             Event::TypeDraw(a) => format!("type:{}", sc.actors[a].id),
@@ -105,6 +105,7 @@ impl TreeBuilder<'_> {
             if let Some(&h) = self.player_sets.get(&key) {
                 return Ok(h);
             }
+            let step_name = step_name();
             let base = format!("{}:{step_name}", sc.actors[a].id);
             let count = self.label_counts.entry(base.clone()).or_insert(0);
             *count += 1;
@@ -124,6 +125,7 @@ impl TreeBuilder<'_> {
         if let Some(&h) = self.chance_sets.get(&inst) {
             return Ok(h);
         }
+        let step_name = step_name();
         let (label, actions, slots, at): (String, Vec<String>, Vec<(u32, bool)>, usize) = match event {
             Event::Move(m) => (
                 format!("chance:{step_name}"),

@@ -208,7 +208,8 @@ struct Analyser<'a> {
     live: Vec<Vec<bool>>,
     memo: HashMap<State, f64>,
     reached: Vec<bool>,
-    path: Vec<String>,
+    /// The path so far as (event, round, child), spelled out only for messages.
+    path: Vec<(Event, u32, usize)>,
     last_move: Vec<usize>,
     no_outcome: Option<(usize, String)>,
     no_terms: Vec<Option<String>>,
@@ -217,6 +218,15 @@ struct Analyser<'a> {
 }
 
 impl Analyser<'_> {
+    fn path_text(&self) -> String {
+        let steps: Vec<String> = self
+            .path
+            .iter()
+            .map(|&(e, r, k)| step_label(self.sc, e, r, k))
+            .collect();
+        steps.join(">")
+    }
+
     fn count(&mut self, mut st: State) -> f64 {
         let event = st.settle(self.sc, &self.steps);
         // Forget choices nothing ahead refers to, so equal subtrees share one memo entry.
@@ -245,7 +255,7 @@ impl Analyser<'_> {
             Event::Terminal(None) => {
                 if self.no_outcome.is_none() {
                     let at = self.last_move.last().map_or(0, |&m| self.sc.moves[m].at);
-                    self.no_outcome = Some((at, self.path.join(">")));
+                    self.no_outcome = Some((at, self.path_text()));
                 }
             }
             Event::Terminal(Some(_)) => {}
@@ -258,15 +268,13 @@ impl Analyser<'_> {
                     if let Event::Move(m) = event
                         && self.sc.moves[m].actions[k].accept_terms
                         && st.terms.is_none()
+                        && self.no_terms[m].is_none()
                     {
-                        let slot = &mut self.no_terms[m];
-                        if slot.is_none() {
-                            *slot = Some(self.path.join(">"));
-                        }
+                        self.no_terms[m] = Some(self.path_text());
                     }
                     let mut child = st.clone();
                     child.apply(self.sc, &self.steps, event, k);
-                    self.path.push(step_label(self.sc, event, st.round_for(event), k));
+                    self.path.push((event, st.round_for(event), k));
                     total += self.count(child);
                     self.path.pop();
                 }
