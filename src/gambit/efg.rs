@@ -442,6 +442,11 @@ fn normalise_chance(probs: &mut [f64]) -> Result<(), String> {
 /// outcome fully described at each use (as Gambit itself writes). Outcomes are numbered
 /// by first use; information-set numbers are kept unless two sets of one mover share a
 /// number, in which case that mover's sets are renumbered 1, 2, ... in index order.
+///
+/// Gambit 16.7 refuses a file in which two nodes share a non-empty label (it renames
+/// every other kind of duplicate itself), so such node labels are written with suffixes
+/// `_1`, `_2`, ... in preorder, the way Gambit renames other duplicates. Every other
+/// label is written as it is, so a game with distinct node labels reads back identical.
 pub fn write_efg(game: &Game) -> String {
     let mut out = String::new();
     let players: Vec<String> = game.players().iter().map(|p| quote(p)).collect();
@@ -461,11 +466,12 @@ pub fn write_efg(game: &Game) -> String {
     let mut outcome_number = vec![0usize; game.n_outcomes()];
     let mut next_outcome = 1;
 
+    let node_labels = unique_node_labels(game);
     let mut stack = vec![0usize];
     while let Some(node) = stack.pop() {
         match game.node_infoset(node) {
             None => {
-                let _ = write!(out, "t {} ", quote(game.node_label(node)));
+                let _ = write!(out, "t {} ", quote(&node_labels[node]));
             }
             Some(h) => {
                 let info = game.infoset(h);
@@ -474,7 +480,7 @@ pub fn write_efg(game: &Game) -> String {
                         let _ = write!(
                             out,
                             "c {} {} {} {{ ",
-                            quote(game.node_label(node)),
+                            quote(&node_labels[node]),
                             numbers[h],
                             quote(&info.label)
                         );
@@ -486,7 +492,7 @@ pub fn write_efg(game: &Game) -> String {
                         let _ = write!(
                             out,
                             "p {} {} {} {} {{ ",
-                            quote(game.node_label(node)),
+                            quote(&node_labels[node]),
                             p + 1,
                             numbers[h],
                             quote(&info.label)
@@ -520,6 +526,40 @@ pub fn write_efg(game: &Game) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Node labels by node index, with repeated non-empty labels made distinct: each
+/// occurrence of a repeated label `x` becomes `x_k` with the smallest `k` not yet used.
+fn unique_node_labels(game: &Game) -> Vec<String> {
+    let n = game.n_nodes();
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for node in 0..n {
+        *counts.entry(game.node_label(node)).or_default() += 1;
+    }
+    let mut labels: Vec<String> = (0..n).map(|node| game.node_label(node).to_string()).collect();
+    if counts.iter().all(|(label, &c)| label.is_empty() || c == 1) {
+        return labels;
+    }
+    let mut used: std::collections::HashSet<String> = counts.keys().map(|l| l.to_string()).collect();
+    let mut next_suffix: HashMap<String, usize> = HashMap::new();
+    let mut stack = vec![0usize];
+    while let Some(node) = stack.pop() {
+        let label = game.node_label(node);
+        if !label.is_empty() && counts[label] > 1 {
+            let k = next_suffix.entry(label.to_string()).or_insert(0);
+            let candidate = loop {
+                *k += 1;
+                let candidate = format!("{label}_{k}");
+                if !used.contains(&candidate) {
+                    break candidate;
+                }
+            };
+            used.insert(candidate.clone());
+            labels[node] = candidate;
+        }
+        stack.extend(game.children(node).rev());
+    }
+    labels
 }
 
 /// The number written for each information set: its own, unless its mover has
