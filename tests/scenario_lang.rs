@@ -910,3 +910,36 @@ fn complete_examples_in_the_language_reference_load() {
     }
     assert!(loaded >= 1);
 }
+
+#[test]
+fn alternating_offers_shorter_horizons_approach_rubinstein() {
+    // The file is a header followed by one block per period; keeping the first T blocks
+    // gives the T-period game.
+    let text = read("scenarios/textbook/alternating_offers.toml");
+    let mut parts = text.split("# ---- period ");
+    let header = parts.next().unwrap().to_string();
+    let periods: Vec<&str> = parts.collect();
+    assert_eq!(periods.len(), 4);
+    let rubinstein = 2.0 / 3.0;
+    let mut last_gap = f64::INFINITY;
+    let mut share_b_first = 0.0; // B's share as first proposer of a (T-1)-period game
+    let mut share_a_first = 0.0;
+    for t in 1..=4 {
+        let src = periods[..t]
+            .iter()
+            .fold(header.clone(), |acc, p| acc + "# ---- period " + p);
+        let m = load_ok(&src);
+        let mut game = m.game().clone();
+        let mut scratch = m.new_scratch();
+        m.fill(&[0.5, 0.5], &mut scratch, &mut game).unwrap();
+        let share = game.expected_payoffs(&solve_spe(&game).unwrap())[0];
+        // Backward induction: A gets 1 - d2 * (B's share as first proposer of T-1 periods).
+        let (a_next, b_next) = (1.0 - 0.5 * share_b_first, 1.0 - 0.5 * share_a_first);
+        share_a_first = a_next;
+        share_b_first = b_next;
+        assert_eq!(share, share_a_first, "T = {t}");
+        let gap = (share - rubinstein).abs();
+        assert!(gap < last_gap, "T = {t}: {gap} not closer than {last_gap}");
+        last_gap = gap;
+    }
+}
