@@ -541,3 +541,14 @@ fn best_toml_changes_only_the_defaults() {
     );
     assert!(scenario_with_defaults(source, &[("missing".into(), 1.0)]).is_err());
 }
+
+#[test]
+fn test_scenarios_compile() {
+    for name in ["ishigami", "sobol_g", "logit_ultimatum"] {
+        let path = format!("{}/tests/data/scenarios/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+        let source = std::fs::read_to_string(&path).unwrap();
+        if let Err(errors) = demarche::model::load(&source, &path) {
+            panic!("{errors}");
+        }
+    }
+}
