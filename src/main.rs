@@ -1,3 +1,3 @@
-fn main() {
-    println!("demarche: under construction");
+fn main() -> std::process::ExitCode {
+    demarche::cli::main()
 }
