@@ -49,7 +49,8 @@ impl From<crate::output::OutputError> for CliError {
 
 /// Reads a user file; a missing or unreadable file is bad input.
 pub fn read_input(path: &Path) -> Result<String, CliError> {
-    std::fs::read_to_string(path).map_err(|e| CliError::Input(format!("{}: cannot read file: {e}", path.display())))
+    std::fs::read_to_string(path)
+        .map_err(|e| CliError::Input(format!("{}: cannot read file: {e}", path.display())))
 }
 
 /// Reads and compiles a scenario file.
@@ -71,7 +72,10 @@ pub fn parse_sets(model: &Model, sets: &[String]) -> Result<Vec<Option<f64>>, Cl
         let (name, value) = (name.trim(), value.trim());
         let Some(k) = model.param_index(name) else {
             let known: Vec<&str> = model.params().iter().map(|p| p.name.as_str()).collect();
-            problems.push(format!("--set {s}: unknown parameter `{name}` (parameters: {})", known.join(", ")));
+            problems.push(format!(
+                "--set {s}: unknown parameter `{name}` (parameters: {})",
+                known.join(", ")
+            ));
             continue;
         };
         match value.parse::<f64>() {
@@ -92,7 +96,13 @@ pub fn parse_sets(model: &Model, sets: &[String]) -> Result<Vec<Option<f64>>, Cl
     if problems.is_empty() {
         Ok(fixed)
     } else {
-        Err(CliError::Input(problems.into_iter().map(|p| format!("error: {p}")).collect::<Vec<_>>().join("\n")))
+        Err(CliError::Input(
+            problems
+                .into_iter()
+                .map(|p| format!("error: {p}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ))
     }
 }
 
@@ -108,9 +118,9 @@ pub fn resolve_threads(flag: Option<usize>) -> Result<usize, CliError> {
 /// Checks a λ flag.
 pub fn check_lambda(lambda: Option<f64>) -> Result<Option<f64>, CliError> {
     match lambda {
-        Some(l) if !(l.is_finite() && l >= 0.0) => {
-            Err(CliError::Input(format!("error: --lambda must be a finite number ≥ 0, got {l}")))
-        }
+        Some(l) if !(l.is_finite() && l >= 0.0) => Err(CliError::Input(format!(
+            "error: --lambda must be a finite number ≥ 0, got {l}"
+        ))),
         other => Ok(other),
     }
 }

@@ -8,6 +8,7 @@ mod common;
 mod export;
 mod run;
 mod solve;
+mod solve_nfg;
 
 use std::process::ExitCode;
 

@@ -14,7 +14,9 @@ use super::args::{RunArgs, SolverFlag};
 use super::common::{CliError, check_lambda, load_model, parse_sets, resolve_threads};
 use crate::model::{DefaultSolver, Model};
 use crate::output::{AtomicFile, prepare_out_dir, write_atomic};
-use crate::simulate::{RunConfig, RunResult, SolverChoice, Summary, csv_header, replay_row, run as run_trials};
+use crate::simulate::{
+    RunConfig, RunResult, SolverChoice, Summary, csv_header, replay_row, run as run_trials,
+};
 
 pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let started = Instant::now();
@@ -34,7 +36,10 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         return Ok(());
     }
 
-    let out_dir = args.out.clone().unwrap_or_else(|| default_out_dir(&args.scenario));
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(&args.scenario));
     let created = !out_dir.exists();
     prepare_out_dir(&out_dir, args.force)?;
     let result = execute(&model, args, &config, &out_dir, compile_seconds, started);
@@ -51,7 +56,9 @@ fn resolve_config(model: &Model, args: &RunArgs) -> Result<RunConfig, CliError> 
         Some(SolverFlag::Spe) => SolverChoice::Spe,
         Some(SolverFlag::Qre) => SolverChoice::Qre { lambda },
         Some(SolverFlag::Nash) => {
-            return Err(CliError::Input("error: --solver nash is for normal-form games; use spe or qre".into()));
+            return Err(CliError::Input(
+                "error: --solver nash is for normal-form games; use spe or qre".into(),
+            ));
         }
         None => match model.default_solver() {
             DefaultSolver::Spe => SolverChoice::Spe,
@@ -59,7 +66,9 @@ fn resolve_config(model: &Model, args: &RunArgs) -> Result<RunConfig, CliError> 
         },
     };
     if lambda.is_some() && solver == SolverChoice::Spe {
-        return Err(CliError::Input("error: --lambda applies to the qre solver only".into()));
+        return Err(CliError::Input(
+            "error: --lambda applies to the qre solver only".into(),
+        ));
     }
     let trials = args.trials.unwrap_or(model.default_trials());
     if trials == 0 {
@@ -76,7 +85,10 @@ fn resolve_config(model: &Model, args: &RunArgs) -> Result<RunConfig, CliError> 
 
 /// `out/<scenario file stem>`.
 pub(super) fn default_out_dir(scenario: &Path) -> PathBuf {
-    let stem = scenario.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
+    let stem = scenario
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "run".into());
     Path::new("out").join(stem)
 }
 
@@ -86,8 +98,10 @@ fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
     }
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} trials ({per_sec}, ETA {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} trials ({per_sec}, ETA {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar
 }
@@ -118,14 +132,28 @@ fn execute(
     let sim_started = Instant::now();
     let result = {
         let mut sink = |bytes: &[u8]| trials_file.write_all(bytes);
-        run_trials(model, config, Some(&mut sink), &|done| bar.set_position(done), &cancel)
+        run_trials(
+            model,
+            config,
+            Some(&mut sink),
+            &|done| bar.set_position(done),
+            &cancel,
+        )
     };
     bar.finish_and_clear();
     let result = result.map_err(|e| CliError::Failure(format!("error: {e}")))?;
     let simulate_seconds = sim_started.elapsed().as_secs_f64();
     trials_file.commit()?;
     write_atomic(&out_dir.join("summary.csv"), result.summary.to_csv().as_bytes())?;
-    let meta = run_json(model, args, config, &result, compile_seconds, simulate_seconds, started);
+    let meta = run_json(
+        model,
+        args,
+        config,
+        &result,
+        compile_seconds,
+        simulate_seconds,
+        started,
+    );
     write_atomic(&out_dir.join("run.json"), meta.as_bytes())?;
 
     print_summary(model, args, config, &result.summary, result.completed);
@@ -199,16 +227,35 @@ fn print_summary(model: &Model, args: &RunArgs, config: &RunConfig, summary: &Su
         args.scenario.display(),
         config.seed
     );
-    let width = summary.outcomes.iter().chain(&summary.actors).map(|s| s.chars().count()).max().unwrap_or(8).max(8);
+    let width = summary
+        .outcomes
+        .iter()
+        .chain(&summary.actors)
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(8)
+        .max(8);
     println!();
-    println!("  {:<width$}  {:>11}  {:>23}", "outcome", "probability", "95% interval");
+    println!(
+        "  {:<width$}  {:>11}  {:>23}",
+        "outcome", "probability", "95% interval"
+    );
     for (name, e) in summary.outcomes.iter().zip(&summary.outcome_probability) {
-        println!("  {name:<width$}  {:>11.4}  [{:>9.4}, {:>9.4}]", e.mean, e.ci_low, e.ci_high);
+        println!(
+            "  {name:<width$}  {:>11.4}  [{:>9.4}, {:>9.4}]",
+            e.mean, e.ci_low, e.ci_high
+        );
     }
     println!();
-    println!("  {:<width$}  {:>11}  {:>23}", "actor", "exp. payoff", "95% interval");
+    println!(
+        "  {:<width$}  {:>11}  {:>23}",
+        "actor", "exp. payoff", "95% interval"
+    );
     for (a, e) in model.actors().iter().zip(&summary.expected_payoff) {
-        println!("  {:<width$}  {:>11.4}  [{:>9.4}, {:>9.4}]", a.id, e.mean, e.ci_low, e.ci_high);
+        println!(
+            "  {:<width$}  {:>11.4}  [{:>9.4}, {:>9.4}]",
+            a.id, e.mean, e.ci_low, e.ci_high
+        );
     }
     println!();
 }

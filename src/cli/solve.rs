@@ -55,7 +55,10 @@ pub fn run(args: &SolveArgs) -> Result<(), CliError> {
     for (path, item) in args.games.iter().zip(loaded) {
         let solved = solve_one(path, item, args.solver, lambda_flag)?;
         if args.json {
-            println!("{}", serde_json::to_string(&solved).map_err(|e| CliError::Failure(e.to_string()))?);
+            println!(
+                "{}",
+                serde_json::to_string(&solved).map_err(|e| CliError::Failure(e.to_string()))?
+            );
         } else {
             print_table(&solved);
         }
@@ -67,12 +70,15 @@ fn load(path: &Path) -> Result<Loaded, CliError> {
     if path.extension().is_some_and(|e| e == "toml") {
         let (model, _) = load_model(path)?;
         let fixed = vec![None; model.params().len()];
-        let (game, _, lambda) = default_game(&model, &fixed)
-            .map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?;
+        let (game, _, lambda) =
+            default_game(&model, &fixed).map_err(|e| CliError::Input(format!("{}: {e}", path.display())))?;
         return Ok(Loaded::Scenario(game, model.default_solver(), lambda));
     }
     let source = read_input(path)?;
-    Ok(Loaded::Game(parse_game_file(&source, &path.display().to_string())?))
+    Ok(Loaded::Game(parse_game_file(
+        &source,
+        &path.display().to_string(),
+    )?))
 }
 
 fn solve_one(
@@ -93,12 +99,20 @@ fn solve_one(
                 DefaultSolver::Spe => SolverFlag::Spe,
                 DefaultSolver::Qre => SolverFlag::Qre,
             });
-            solve_extensive(name.clone(), &game, solver, lambda_flag.unwrap_or(scenario_lambda))
-                .map_err(|e| fail(&e))
+            solve_extensive(
+                name.clone(),
+                &game,
+                solver,
+                lambda_flag.unwrap_or(scenario_lambda),
+            )
+            .map_err(|e| fail(&e))
         }
-        Loaded::Game(GameFile::Normal(nfg)) => {
-            super::solve_nfg::solve_normal(name, &nfg, solver.unwrap_or(SolverFlag::Qre), lambda_flag.unwrap_or(1.0))
-        }
+        Loaded::Game(GameFile::Normal(nfg)) => super::solve_nfg::solve_normal(
+            name,
+            &nfg,
+            solver.unwrap_or(SolverFlag::Qre),
+            lambda_flag.unwrap_or(1.0),
+        ),
     }
 }
 
@@ -106,7 +120,10 @@ fn solve_extensive(name: String, game: &Game, solver: SolverFlag, lambda: f64) -
     let (profile, lambda) = match solver {
         SolverFlag::Spe => (solve_spe(game).map_err(|e| e.to_string())?, None),
         SolverFlag::Qre => {
-            let config = QreConfig { lambda, ..QreConfig::default() };
+            let config = QreConfig {
+                lambda,
+                ..QreConfig::default()
+            };
             (solve_qre(game, &config).map_err(|e| e.to_string())?, Some(lambda))
         }
         SolverFlag::Nash => {
@@ -116,11 +133,19 @@ fn solve_extensive(name: String, game: &Game, solver: SolverFlag, lambda: f64) -
     Ok(describe_profile(name, game, &profile, solver, lambda))
 }
 
-fn describe_profile(name: String, game: &Game, profile: &Profile, solver: SolverFlag, lambda: Option<f64>) -> SolvedGame {
+fn describe_profile(
+    name: String,
+    game: &Game,
+    profile: &Profile,
+    solver: SolverFlag,
+    lambda: Option<f64>,
+) -> SolvedGame {
     let behavior = game
         .player_infosets()
         .map(|(h, info)| {
-            let Mover::Player(p) = info.mover else { unreachable!("player_infosets yields players") };
+            let Mover::Player(p) = info.mover else {
+                unreachable!("player_infosets yields players")
+            };
             InfosetPlay {
                 player: game.players()[p].clone(),
                 infoset: game.infoset_name(h),
@@ -153,16 +178,44 @@ pub(super) fn print_table(s: &SolvedGame) {
         Some(l) => println!("{}  (solver {}, λ = {l})", s.game, s.solver),
         None => println!("{}  (solver {})", s.game, s.solver),
     }
-    let w_player = s.behavior.iter().map(|b| b.player.chars().count()).max().unwrap_or(6).max(6);
-    let w_set = s.behavior.iter().map(|b| b.infoset.chars().count()).max().unwrap_or(7).max(7);
-    println!("  {:<w_player$}  {:<w_set$}  action = probability", "player", "infoset");
+    let w_player = s
+        .behavior
+        .iter()
+        .map(|b| b.player.chars().count())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    let w_set = s
+        .behavior
+        .iter()
+        .map(|b| b.infoset.chars().count())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    println!(
+        "  {:<w_player$}  {:<w_set$}  action = probability",
+        "player", "infoset"
+    );
     for b in &s.behavior {
-        let actions: Vec<String> =
-            b.actions.iter().zip(&b.probs).map(|(a, p)| format!("{a} = {p:.6}")).collect();
-        println!("  {:<w_player$}  {:<w_set$}  {}", b.player, b.infoset, actions.join(", "));
+        let actions: Vec<String> = b
+            .actions
+            .iter()
+            .zip(&b.probs)
+            .map(|(a, p)| format!("{a} = {p:.6}"))
+            .collect();
+        println!(
+            "  {:<w_player$}  {:<w_set$}  {}",
+            b.player,
+            b.infoset,
+            actions.join(", ")
+        );
     }
-    let payoffs: Vec<String> =
-        s.players.iter().zip(&s.expected_payoffs).map(|(p, v)| format!("{p} {v:.6}")).collect();
+    let payoffs: Vec<String> = s
+        .players
+        .iter()
+        .zip(&s.expected_payoffs)
+        .map(|(p, v)| format!("{p} {v:.6}"))
+        .collect();
     println!("  expected payoffs: {}", payoffs.join(", "));
     println!("  max regret: {:.3e}", s.max_regret);
     println!();

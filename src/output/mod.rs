@@ -17,7 +17,10 @@ pub enum OutputError {
 
 impl OutputError {
     pub fn io(path: &Path, source: io::Error) -> Self {
-        OutputError::Io { path: path.to_path_buf(), source }
+        OutputError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }
 
@@ -31,20 +34,32 @@ pub struct AtomicFile {
 
 impl AtomicFile {
     pub fn create(dest: &Path) -> Result<Self, OutputError> {
-        let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let tmp = dest.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
         let file = File::create(&tmp).map_err(|e| OutputError::io(&tmp, e))?;
-        Ok(AtomicFile { dest: dest.to_path_buf(), tmp, writer: Some(BufWriter::with_capacity(1 << 20, file)) })
+        Ok(AtomicFile {
+            dest: dest.to_path_buf(),
+            tmp,
+            writer: Some(BufWriter::with_capacity(1 << 20, file)),
+        })
     }
 
     pub fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.writer.as_mut().expect("writer present until commit").write_all(bytes)
+        self.writer
+            .as_mut()
+            .expect("writer present until commit")
+            .write_all(bytes)
     }
 
     /// Flushes, syncs and renames the file into place.
     pub fn commit(mut self) -> Result<(), OutputError> {
         let writer = self.writer.take().expect("writer present until commit");
-        let file = writer.into_inner().map_err(|e| OutputError::io(&self.tmp, e.into_error()))?;
+        let file = writer
+            .into_inner()
+            .map_err(|e| OutputError::io(&self.tmp, e.into_error()))?;
         file.sync_all().map_err(|e| OutputError::io(&self.tmp, e))?;
         drop(file);
         fs::rename(&self.tmp, &self.dest).map_err(|e| OutputError::io(&self.dest, e))

@@ -10,9 +10,9 @@ mod stats;
 mod trial;
 
 pub use rng::{TrialRng, open_unit, trial_rng};
-pub use runner::{CHUNK, RunConfig, RunResult, Summary, csv_header, evaluate, replay_row, run};
+pub use runner::{CHUNK, RowSink, RunConfig, RunResult, Summary, csv_header, evaluate, replay_row, run};
 pub use stats::{Estimate, Moments, Z95};
-pub use trial::{SolverChoice, TrialResult, TrialSpec, Worker, default_game, path_label, trial_game};
+pub use trial::{SolverChoice, TrialResult, TrialSpec, Worker, default_game, trial_game};
 
 use thiserror::Error;
 

@@ -50,5 +50,6 @@ mod tests {
         }
     }
 
-    const STABLE_SEED42_TRIAL0: [u64; 2] = [0, 0];
+    // Recorded from rand_chacha 0.9 when the stream layout was fixed.
+    const STABLE_SEED42_TRIAL0: [u64; 2] = [9482535800248027256, 7566832397956113305];
 }

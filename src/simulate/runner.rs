@@ -9,13 +9,16 @@ use crate::model::Model;
 
 use super::SimError;
 use super::stats::{Estimate, Moments};
-use super::trial::{SolverChoice, TrialSpec, Worker, path_label};
+use super::trial::{SolverChoice, TrialSpec, Worker};
 
 /// Trials per chunk. Part of the reproducibility contract: statistics are merged chunk
 /// by chunk, so changing it may change the last digits of summaries.
 pub const CHUNK: u64 = 1000;
 /// Chunks processed between two checks of the cancel flag and two progress updates.
 const WAVE: usize = 16;
+
+/// Receives `trials.csv` rows (without header) in trial order.
+pub type RowSink<'a> = dyn FnMut(&[u8]) -> std::io::Result<()> + 'a;
 
 /// Everything a run needs besides the model.
 #[derive(Clone, Debug)]
@@ -47,7 +50,12 @@ impl Summary {
             .iter()
             .zip(&self.outcome_probability)
             .map(|(k, e)| ("outcome_probability", k, e))
-            .chain(self.actors.iter().zip(&self.expected_payoff).map(|(k, e)| ("expected_payoff", k, e)));
+            .chain(
+                self.actors
+                    .iter()
+                    .zip(&self.expected_payoff)
+                    .map(|(k, e)| ("expected_payoff", k, e)),
+            );
         for (metric, key, e) in rows {
             let _ = writeln!(
                 out,
@@ -79,11 +87,20 @@ struct Accumulator {
 
 impl Accumulator {
     fn new(n_outcomes: usize, n_actors: usize) -> Self {
-        Accumulator { probs: vec![Moments::default(); n_outcomes], payoffs: vec![Moments::default(); n_actors] }
+        Accumulator {
+            probs: vec![Moments::default(); n_outcomes],
+            payoffs: vec![Moments::default(); n_actors],
+        }
     }
     fn merge(&mut self, other: &Accumulator) {
-        self.probs.iter_mut().zip(&other.probs).for_each(|(a, b)| a.merge(b));
-        self.payoffs.iter_mut().zip(&other.payoffs).for_each(|(a, b)| a.merge(b));
+        self.probs
+            .iter_mut()
+            .zip(&other.probs)
+            .for_each(|(a, b)| a.merge(b));
+        self.payoffs
+            .iter_mut()
+            .zip(&other.payoffs)
+            .for_each(|(a, b)| a.merge(b));
     }
 }
 
@@ -117,11 +134,21 @@ pub(crate) fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
 
 fn write_row(worker: &Worker, model: &Model, out: &mut String) {
     let r = &worker.result;
-    let _ = write!(out, "{},{},{},", r.trial, csv_field(&model.outcomes()[r.outcome]), r.rounds);
-    let mut path = String::new();
-    path_label(worker.game(), r.terminal, &mut path);
-    out.push_str(&csv_field(&path));
-    for v in r.payoffs.iter().chain(&r.theta).chain(&r.outcome_probs).chain(&r.expected_payoffs) {
+    let _ = write!(
+        out,
+        "{},{},{},",
+        r.trial,
+        csv_field(&model.outcomes()[r.outcome]),
+        r.rounds
+    );
+    out.push_str(&csv_field(&model.path_label(r.terminal)));
+    for v in r
+        .payoffs
+        .iter()
+        .chain(&r.theta)
+        .chain(&r.outcome_probs)
+        .chain(&r.expected_payoffs)
+    {
         let _ = write!(out, ",{v}");
     }
     out.push('\n');
@@ -144,8 +171,14 @@ fn run_chunk(
     for trial in range {
         worker.run(spec, trial)?;
         let r = &worker.result;
-        acc.probs.iter_mut().zip(&r.outcome_probs).for_each(|(m, &p)| m.push(p));
-        acc.payoffs.iter_mut().zip(&r.expected_payoffs).for_each(|(m, &p)| m.push(p));
+        acc.probs
+            .iter_mut()
+            .zip(&r.outcome_probs)
+            .for_each(|(m, &p)| m.push(p));
+        acc.payoffs
+            .iter_mut()
+            .zip(&r.expected_payoffs)
+            .for_each(|(m, &p)| m.push(p));
         if with_rows {
             write_row(worker, model, &mut rows);
         }
@@ -160,11 +193,16 @@ fn run_chunk(
 pub fn run(
     model: &Model,
     config: &RunConfig,
-    mut sink: Option<&mut dyn FnMut(&[u8]) -> std::io::Result<()>>,
+    mut sink: Option<&mut RowSink<'_>>,
     progress: &dyn Fn(u64),
     cancel: &AtomicBool,
 ) -> Result<RunResult, SimError> {
-    let spec = TrialSpec { model, seed: config.seed, solver: config.solver, fixed: config.fixed.clone() };
+    let spec = TrialSpec {
+        model,
+        seed: config.seed,
+        solver: config.solver,
+        fixed: config.fixed.clone(),
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads.max(1))
         .build()
@@ -210,7 +248,11 @@ pub fn run(
         outcome_probability: total.probs.iter().map(|m| m.estimate(Some((0.0, 1.0)))).collect(),
         expected_payoff: total.payoffs.iter().map(|m| m.estimate(None)).collect(),
     };
-    Ok(RunResult { summary, completed, interrupted })
+    Ok(RunResult {
+        summary,
+        completed,
+        interrupted,
+    })
 }
 
 /// A run without rows or progress: the summary only. Sweeps, tuning and sensitivity
@@ -222,7 +264,12 @@ pub fn evaluate(model: &Model, config: &RunConfig, cancel: &AtomicBool) -> Resul
 
 /// One trial's row exactly as [`run`] writes it (for `--trial`).
 pub fn replay_row(model: &Model, config: &RunConfig, trial: u64) -> Result<String, SimError> {
-    let spec = TrialSpec { model, seed: config.seed, solver: config.solver, fixed: config.fixed.clone() };
+    let spec = TrialSpec {
+        model,
+        seed: config.seed,
+        solver: config.solver,
+        fixed: config.fixed.clone(),
+    };
     let mut worker = Worker::new(model);
     worker.run(&spec, trial)?;
     let mut row = String::new();

@@ -53,7 +53,13 @@ impl Moments {
             lo = lo.clamp(a, b);
             hi = hi.clamp(a, b);
         }
-        Estimate { mean: self.mean, std_err: se, ci_low: lo, ci_high: hi, n: self.n }
+        Estimate {
+            mean: self.mean,
+            std_err: se,
+            ci_low: lo,
+            ci_high: hi,
+            n: self.n,
+        }
     }
 }
 

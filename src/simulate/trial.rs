@@ -1,8 +1,6 @@
 //! One trial: draw θ, refill the game, solve, read off the exact outcome distribution
 //! and expected payoffs, and play the game out once.
 
-use std::fmt::Write as _;
-
 use crate::game::{Game, Profile};
 use crate::model::{Model, Scratch};
 use crate::solve::{SolverKind, Workspace, solve_into};
@@ -15,7 +13,9 @@ use super::rng::{open_unit, trial_rng};
 pub enum SolverChoice {
     Spe,
     /// Logit QRE; `lambda: None` takes λ from the scenario (it may be a parameter).
-    Qre { lambda: Option<f64> },
+    Qre {
+        lambda: Option<f64>,
+    },
 }
 
 impl SolverChoice {
@@ -79,8 +79,9 @@ impl Worker {
             .filter(|&n| game.is_terminal(n))
             .map(|n| (n as u32, model.terminal_outcome(n) as u32))
             .collect();
-        let payoff_nodes =
-            (0..game.n_nodes()).filter_map(|n| game.node_outcome(n).map(|o| (n as u32, o as u32))).collect();
+        let payoff_nodes = (0..game.n_nodes())
+            .filter_map(|n| game.node_outcome(n).map(|o| (n as u32, o as u32)))
+            .collect();
         Worker {
             scratch: model.new_scratch(),
             workspace: Workspace::new(&game),
@@ -112,18 +113,27 @@ impl Worker {
         model.sample_params(&self.uniforms, &spec.fixed, &mut r.theta);
         let scenario_lambda = model
             .fill(&r.theta, &mut self.scratch, &mut self.game)
-            .map_err(|e| SimError::Trial { trial, message: e.to_string() })?;
+            .map_err(|e| SimError::Trial {
+                trial,
+                message: e.to_string(),
+            })?;
         let kind = match spec.solver {
             SolverChoice::Spe => SolverKind::Spe,
-            SolverChoice::Qre { lambda } => SolverKind::Qre { lambda: lambda.unwrap_or(scenario_lambda) },
+            SolverChoice::Qre { lambda } => SolverKind::Qre {
+                lambda: lambda.unwrap_or(scenario_lambda),
+            },
         };
         r.lambda = match kind {
             SolverKind::Qre { lambda } => lambda,
             SolverKind::Spe => f64::NAN,
         };
         self.game.sync_chance(&mut self.profile);
-        solve_into(&self.game, &kind, &mut self.workspace, &mut self.profile)
-            .map_err(|e| SimError::Trial { trial, message: e.to_string() })?;
+        solve_into(&self.game, &kind, &mut self.workspace, &mut self.profile).map_err(|e| {
+            SimError::Trial {
+                trial,
+                message: e.to_string(),
+            }
+        })?;
 
         // Exact distribution and expected payoffs: one forward sweep.
         self.game.reach_probabilities(&self.profile, &mut self.reach);
@@ -135,7 +145,11 @@ impl Worker {
         for &(node, outcome) in &self.payoff_nodes {
             let reach = self.reach[node as usize];
             if reach != 0.0 {
-                for (acc, p) in r.expected_payoffs.iter_mut().zip(self.game.outcome_payoffs(outcome as usize)) {
+                for (acc, p) in r
+                    .expected_payoffs
+                    .iter_mut()
+                    .zip(self.game.outcome_payoffs(outcome as usize))
+                {
                     *acc += reach * p;
                 }
             }
@@ -192,22 +206,6 @@ impl Worker {
     }
 }
 
-/// The path of play to a node, as `infoset=action` steps joined by `>`.
-pub fn path_label(game: &Game, node: usize, out: &mut String) {
-    let mut steps = Vec::new();
-    let mut n = node;
-    while let (Some(parent), Some(a)) = (game.parent(n), game.in_action(n)) {
-        steps.push((game.action_infoset(a), a));
-        n = parent;
-    }
-    for (i, (h, a)) in steps.iter().rev().enumerate() {
-        if i > 0 {
-            out.push('>');
-        }
-        let _ = write!(out, "{}={}", game.infoset(*h).label, game.action_label(*a));
-    }
-}
-
 /// The game of trial `trial`: θ drawn from the trial's stream exactly as in a run, then
 /// the numbers filled (what `export --trial` writes). Returns the game, θ and λ.
 pub fn trial_game(
@@ -225,7 +223,12 @@ pub fn trial_game(
 
 /// The game at the parameters' defaults, with overrides.
 pub fn default_game(model: &Model, fixed: &[Option<f64>]) -> Result<(Game, Vec<f64>, f64), SimError> {
-    let theta = model.defaults().iter().zip(fixed).map(|(d, f)| f.unwrap_or(*d)).collect();
+    let theta = model
+        .defaults()
+        .iter()
+        .zip(fixed)
+        .map(|(d, f)| f.unwrap_or(*d))
+        .collect();
     filled_game(model, theta, 0)
 }
 
@@ -234,6 +237,9 @@ fn filled_game(model: &Model, theta: Vec<f64>, trial: u64) -> Result<(Game, Vec<
     let mut scratch = model.new_scratch();
     let lambda = model
         .fill(&theta, &mut scratch, &mut game)
-        .map_err(|e| SimError::Trial { trial, message: e.to_string() })?;
+        .map_err(|e| SimError::Trial {
+            trial,
+            message: e.to_string(),
+        })?;
     Ok((game, theta, lambda))
 }
