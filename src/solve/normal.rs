@@ -577,6 +577,17 @@ pub fn logit_residual(game: &NormalForm, lambda: f64, sigma: &[Vec<f64>]) -> f64
     worst
 }
 
+/// Each player's expected payoff under a mixed profile.
+pub fn expected_payoffs(game: &NormalForm, sigma: &[Vec<f64>]) -> Vec<f64> {
+    let mut values: Vec<Vec<f64>> = sigma.iter().map(|s| vec![0.0; s.len()]).collect();
+    strategy_values(game, sigma, &mut values);
+    values
+        .iter()
+        .zip(sigma)
+        .map(|(v, s)| v.iter().zip(s).map(|(a, b)| a * b).sum())
+        .collect()
+}
+
 /// Largest gain any player gets by switching to a pure strategy: 0 at a Nash
 /// equilibrium.
 pub fn nash_regret(game: &NormalForm, sigma: &[Vec<f64>]) -> f64 {
