@@ -8,7 +8,7 @@
 pub mod dist;
 pub mod expr;
 mod parse;
-pub mod walk;
+pub(crate) mod walk;
 
 pub use dist::Prior;
 pub use parse::parse_scenario;
