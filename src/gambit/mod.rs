@@ -90,18 +90,39 @@ pub(crate) fn fmt_number(v: f64) -> String {
 /// Chance probabilities as exact fractions (`1/3`) when every one is a fraction with a
 /// small denominator that gives back the same `f64`, and the fractions sum to exactly
 /// 1, which is what Gambit demands of a chance node. Otherwise shortest decimals, which
-/// this crate reads back exactly but Gambit may refuse when their exact sum is not 1.
+/// Otherwise (e.g. `0.7` and `0.30000000000000004`, from `1 - p` in a scenario) every
+/// probability is rounded to a multiple of 10^-15 and the largest one absorbs the
+/// rounding, so the written fractions still sum to exactly 1 and Gambit reads the
+/// file; each value moves by at most about 10^-15.
 pub(crate) fn fmt_probabilities(probs: &[f64]) -> Vec<String> {
     let fractions: Option<Vec<(i64, i64)>> = probs.iter().map(|&p| small_fraction(p)).collect();
-    if let Some(fractions) = fractions
-        && sums_to_one(&fractions)
-    {
-        return fractions
-            .iter()
-            .map(|&(n, d)| if d == 1 { n.to_string() } else { format!("{n}/{d}") })
-            .collect();
+    let fractions = match fractions {
+        Some(f) if sums_to_one(&f) => f,
+        _ => fixed_denominator_fractions(probs),
+    };
+    fractions
+        .iter()
+        .map(|&(n, d)| if d == 1 { n.to_string() } else { format!("{n}/{d}") })
+        .collect()
+}
+
+/// Probabilities as `n / 10^15`, reduced, with the numerators summing to 10^15.
+fn fixed_denominator_fractions(probs: &[f64]) -> Vec<(i64, i64)> {
+    const DEN: i64 = 1_000_000_000_000_000;
+    let mut nums: Vec<i64> = probs
+        .iter()
+        .map(|&p| (p.clamp(0.0, 1.0) * DEN as f64).round() as i64)
+        .collect();
+    let total: i64 = nums.iter().sum();
+    if let Some(largest) = (0..nums.len()).max_by_key(|&i| nums[i]) {
+        nums[largest] += DEN - total;
     }
-    probs.iter().map(|&p| fmt_number(p)).collect()
+    nums.iter()
+        .map(|&n| {
+            let g = gcd(n as i128, DEN as i128).max(1) as i64;
+            (n / g, DEN / g)
+        })
+        .collect()
 }
 
 /// The continued-fraction convergent `n/d` (d ≤ 10^9) with `n as f64 / d as f64 == x`.
@@ -174,12 +195,25 @@ mod tests {
         assert_eq!(fmt_probabilities(&[0.3, 0.7]), ["3/10", "7/10"]);
         assert_eq!(fmt_probabilities(&[1.0, 0.0]), ["1", "0"]);
         assert_eq!(fmt_probabilities(&[0.99, 0.01]), ["99/100", "1/100"]);
-        // Not a distribution of small fractions: fall back to decimals.
+        // Not a distribution of small fractions: fractions over 10^15 that still sum
+        // to exactly 1, as Gambit requires.
         let odd = [0.1 + 0.2, 1.0 - (0.1 + 0.2)];
-        assert_eq!(
-            fmt_probabilities(&odd),
-            [format!("{}", odd[0]), format!("{}", odd[1])]
-        );
+        assert_eq!(fmt_probabilities(&odd), ["3/10", "7/10"]);
+        let scenario_like = [0.7, 1.0 - 0.7, 0.0];
+        assert_eq!(fmt_probabilities(&scenario_like), ["7/10", "3/10", "0"]);
+        let irrational = [std::f64::consts::FRAC_1_PI, 1.0 - std::f64::consts::FRAC_1_PI];
+        let written = fmt_probabilities(&irrational);
+        let parsed: Vec<(i64, i64)> = written
+            .iter()
+            .map(|w| {
+                let (n, d) = w.split_once('/').unwrap();
+                (n.parse().unwrap(), d.parse().unwrap())
+            })
+            .collect();
+        assert!(sums_to_one(&parsed), "{written:?}");
+        for ((n, d), p) in parsed.iter().zip(irrational) {
+            assert!((*n as f64 / *d as f64 - p).abs() < 2e-15);
+        }
     }
 
     #[test]
