@@ -418,7 +418,7 @@ use demarche::analyze::sensitivity_run::{
     SensitivityConfig, SensitivityMethod, plan_sensitivity, run_sensitivity,
 };
 use demarche::analyze::sweep::{SweepDesign, plan_sweep, run_sweep};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 fn row(metric: &str, key: &str, mean: f64) -> MetricRow {
     MetricRow {
@@ -551,4 +551,310 @@ fn test_scenarios_compile() {
             panic!("{errors}");
         }
     }
+}
+
+// ---------------------------------------------------------------- on compiled scenarios
+
+use demarche::analyze::runs::{
+    AnalysisError, finished_sweep_points, sensitivity_csv, sensitivity_model, sweep_csv_header,
+    sweep_csv_rows, sweep_model, tune_csv, tune_model,
+};
+use demarche::model::Model;
+use demarche::simulate::{RunConfig, SolverChoice};
+use std::sync::atomic::AtomicBool;
+
+fn load_test_scenario(name: &str) -> Model {
+    let path = format!("{}/tests/data/scenarios/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+    let source = std::fs::read_to_string(&path).unwrap();
+    demarche::model::load(&source, &path).unwrap_or_else(|errors| panic!("{errors}"))
+}
+
+fn base_config(model: &Model, trials: u64, solver: SolverChoice) -> RunConfig {
+    RunConfig {
+        trials,
+        seed: 17,
+        threads: 1,
+        solver,
+        fixed: vec![None; model.params().len()],
+    }
+}
+
+fn all_ranges(model: &Model, text: &[&str]) -> Vec<ParamRange> {
+    text.iter()
+        .map(|t| parse_param_range(t, "--param", model.params()).unwrap())
+        .collect()
+}
+
+/// Runs a Sobol' analysis (N = 2^13) of a test-function scenario and checks every
+/// parameter's S1 and ST interval (of the actor's expected payoff) contains the exact value.
+fn check_scenario_indices(name: &str, ranges: &[&str], first: &[f64], total: &[f64]) {
+    let model = load_test_scenario(name);
+    let params = all_ranges(&model, ranges);
+    let config = SensitivityConfig::new(SensitivityMethod::Sobol { samples: 1 << 13 }, 2024);
+    let plan = plan_sensitivity(&params, &config).unwrap();
+    let cancel = AtomicBool::new(false);
+    let base = base_config(&model, 1, SolverChoice::Spe);
+    let rows = sensitivity_model(&model, &plan, &config, &base, &cancel, &mut |_, _| {}).unwrap();
+    for (i, param) in params.iter().enumerate() {
+        for (index, exact) in [("S1", first[i]), ("ST", total[i])] {
+            let row = rows
+                .iter()
+                .find(|r| r.parameter == param.name && r.index == index && r.metric == "expected_payoff")
+                .unwrap();
+            assert!(
+                row.ci_low <= exact && exact <= row.ci_high && row.ci_high - row.ci_low < 0.1,
+                "{name}: {index}({}) = {:.4} in [{:.4}, {:.4}], exact {exact:.4}",
+                param.name,
+                row.value,
+                row.ci_low,
+                row.ci_high
+            );
+        }
+    }
+    // The one outcome always happens: its probability has no variance to apportion.
+    let outcome_row = rows.iter().find(|r| r.metric == "outcome_probability").unwrap();
+    assert!(outcome_row.value.is_nan());
+    let csv = sensitivity_csv(&rows);
+    assert!(csv.starts_with("method,parameter,metric,key,index,value,ci_low,ci_high\nsobol,x1,outcome_probability,done,S1,,,\n"), "{csv}");
+}
+
+#[test]
+fn sobol_indices_of_ishigami_scenario() {
+    let (a, b) = (7.0, 0.1);
+    let pi = std::f64::consts::PI;
+    let v1 = 0.5 * (1.0 + b * pi.powi(4) / 5.0).powi(2);
+    let v2 = a * a / 8.0;
+    let v13 = b * b * pi.powi(8) * (1.0 / 18.0 - 1.0 / 50.0);
+    let variance = v1 + v2 + v13;
+    let range = "=-3.141592653589793:3.141592653589793";
+    let ranges: Vec<String> = ["x1", "x2", "x3"].iter().map(|x| format!("{x}{range}")).collect();
+    check_scenario_indices(
+        "ishigami",
+        &ranges.iter().map(String::as_str).collect::<Vec<_>>(),
+        &[v1 / variance, v2 / variance, 0.0],
+        &[(v1 + v13) / variance, v2 / variance, v13 / variance],
+    );
+}
+
+#[test]
+fn sobol_indices_of_g_function_scenario() {
+    let coefficients = [0.0, 1.0, 4.5, 9.0, 99.0, 99.0];
+    let partial: Vec<f64> = coefficients
+        .iter()
+        .map(|a| 1.0 / (3.0 * (1.0 + a) * (1.0 + a)))
+        .collect();
+    let variance = partial.iter().map(|v| 1.0 + v).product::<f64>() - 1.0;
+    let first: Vec<f64> = partial.iter().map(|v| v / variance).collect();
+    let total: Vec<f64> = (0..6)
+        .map(|i| {
+            partial[i]
+                * (0..6)
+                    .filter(|&j| j != i)
+                    .map(|j| 1.0 + partial[j])
+                    .product::<f64>()
+                / variance
+        })
+        .collect();
+    check_scenario_indices(
+        "sobol_g",
+        &["x1=0:1", "x2=0:1", "x3=0:1", "x4=0:1", "x5=0:1", "x6=0:1"],
+        &first,
+        &total,
+    );
+}
+
+/// The logit ultimatum's optimal offer: the root of (1 − x) λ (1 − σ(λ (x − r))) = 1.
+fn logit_ultimatum_optimum(lambda: f64, reservation: f64) -> f64 {
+    let condition =
+        |x: f64| (1.0 - x) * lambda * (1.0 - 1.0 / (1.0 + (-lambda * (x - reservation)).exp())) - 1.0;
+    let (mut low, mut high) = (0.0, 1.0);
+    for _ in 0..100 {
+        let middle = 0.5 * (low + high);
+        if condition(middle) > 0.0 {
+            low = middle
+        } else {
+            high = middle
+        }
+    }
+    0.5 * (low + high)
+}
+
+#[test]
+fn tuner_finds_the_analytic_optimal_offer() {
+    let model = load_test_scenario("logit_ultimatum");
+    let params = all_ranges(&model, &["offer=0:1"]);
+    let optimum = logit_ultimatum_optimum(8.0, 0.2);
+    let objective = Objective::parse(
+        "payoff(proposer)",
+        "--maximize",
+        model.outcomes(),
+        &model.actors().iter().map(|a| a.id.clone()).collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let cancel = AtomicBool::new(false);
+    let base = base_config(&model, 10, SolverChoice::Qre { lambda: None });
+    for method in [Method::CmaEs, Method::NelderMead, Method::RandomSearch] {
+        let config = TuneConfig {
+            optim: OptimConfig {
+                method,
+                budget: 150,
+                seed: 3,
+                ..OptimConfig::default()
+            },
+            ..TuneConfig::default()
+        };
+        let goal = TuneGoal::Maximize(objective.clone());
+        let result = tune_model(&model, &params, &goal, &config, &base, &cancel, &mut |_, _| {}).unwrap();
+        let best = result.best_evaluation();
+        let tolerance = if method == Method::RandomSearch {
+            2e-2
+        } else {
+            1e-3
+        };
+        assert!(
+            (best.values[0] - optimum).abs() < tolerance,
+            "{method}: best offer {} vs optimum {optimum}",
+            best.values[0]
+        );
+        assert!(result.evaluations.len() <= 150);
+        let csv = tune_csv(&params, &result);
+        let first = &result.evaluations[0];
+        assert!(
+            csv.starts_with(&format!(
+                "eval,offer,objective,std_err\n0,{},{},0\n",
+                first.values[0], first.objective
+            )),
+            "{csv}"
+        );
+        assert_eq!(csv.lines().count(), result.evaluations.len() + 1);
+    }
+}
+
+/// Calibrates the logit ultimatum's offer to the trials.csv of a run at `true_offer`
+/// (400 trials, seed `seed`); returns whether the reported 95 % interval covers it, after
+/// checking the estimate and the standard error against their closed forms.
+fn calibrate_offer(model: &Model, true_offer: f64, seed: u64) -> bool {
+    let mut generating = base_config(model, 400, SolverChoice::Qre { lambda: None });
+    generating.seed = seed;
+    generating.fixed[model.param_index("offer").unwrap()] = Some(true_offer);
+    let mut trials_csv = demarche::simulate::csv_header(model);
+    let cancel = AtomicBool::new(false);
+    {
+        let mut sink = |bytes: &[u8]| {
+            trials_csv.push_str(std::str::from_utf8(bytes).unwrap());
+            Ok(())
+        };
+        demarche::simulate::run(model, &generating, Some(&mut sink), &|_| {}, &cancel).unwrap();
+    }
+    let producible = demarche::analyze::tune::producible_outcomes(model);
+    let observations = parse_observations(&trials_csv, "trials.csv", model.outcomes(), &producible).unwrap();
+    assert_eq!(observations.total(), 400.0);
+    let share = observations.counts[0] / 400.0;
+
+    let params = all_ranges(model, &["offer=0:1"]);
+    let config = TuneConfig {
+        optim: OptimConfig {
+            budget: 100,
+            seed: 1,
+            ..OptimConfig::default()
+        },
+        ..TuneConfig::default()
+    };
+    let base = base_config(model, 10, SolverChoice::Qre { lambda: None });
+    let goal = TuneGoal::Calibrate(observations);
+    let result = tune_model(model, &params, &goal, &config, &base, &cancel, &mut |_, _| {}).unwrap();
+    let best = result.best_evaluation().values[0];
+    // The MLE in closed form: σ(8 (x − 0.2)) = share.
+    let mle = 0.2 + (share / (1.0 - share)).ln() / 8.0;
+    assert!(
+        (best - mle).abs() < 1e-3,
+        "seed {seed}: best {best} vs closed-form MLE {mle}"
+    );
+    let TuneIntervals::Curvature(intervals) = &result.intervals else {
+        panic!("{:?}", result.intervals)
+    };
+    // Fisher information of n Bernoulli trials through the logistic link: n λ² p (1 − p).
+    let se = 1.0 / (400.0 * 64.0 * share * (1.0 - share)).sqrt();
+    assert!(
+        (intervals[0].std_error.unwrap() - se).abs() < 0.05 * se,
+        "{:?} vs {se}",
+        intervals[0]
+    );
+    intervals[0].low <= true_offer && true_offer <= intervals[0].high
+}
+
+#[test]
+fn calibration_recovers_the_offer_that_generated_the_observations() {
+    // Ten independent data sets: a 95 % interval should miss about one in twenty, so at
+    // most two misses (probability of more ≈ 1 %; an interval half as wide as it should
+    // be would cover only ~2 in 3 and fail this).
+    let model = load_test_scenario("logit_ultimatum");
+    let covered = (1..=10)
+        .filter(|&seed| calibrate_offer(&model, 0.35, seed))
+        .count();
+    assert!(
+        covered >= 8,
+        "the interval covered the true offer in {covered} of 10 data sets"
+    );
+}
+
+#[test]
+fn sweep_on_scenario_uses_common_random_numbers_and_resumes_byte_identically() {
+    let model = load_test_scenario("logit_ultimatum");
+    let varies = vec![parse_vary("offer=0.1:0.5:5", "--vary", model.params()).unwrap()];
+    let plan = plan_sweep(&varies, SweepDesign::Grid).unwrap();
+    let base = base_config(&model, 50, SolverChoice::Qre { lambda: None });
+    let cancel = AtomicBool::new(false);
+    let full = |finished: &BTreeSet<usize>| {
+        let mut text = BTreeMap::new();
+        sweep_model(
+            &model,
+            &plan,
+            &base,
+            finished,
+            &cancel,
+            &mut |point, values, metrics| {
+                text.insert(point, sweep_csv_rows(point, values, &metrics));
+                Ok::<(), AnalysisError>(())
+            },
+        )
+        .unwrap();
+        text
+    };
+    let all = full(&BTreeSet::new());
+    let whole: String = sweep_csv_header(&plan) + &all.values().cloned().collect::<String>();
+    assert!(whole.starts_with(
+        "point,offer,metric,key,mean,std_err,ci_low,ci_high,n\n0,0.1,outcome_probability,accept,"
+    ));
+    assert_eq!(whole.lines().count(), 1 + 5 * 4);
+    // P(accept) = σ(8 (offer − 0.2)) exactly, since nothing else is random.
+    for (point, rows) in &all {
+        let offer = plan.points[*point][0];
+        let mean: f64 = rows
+            .lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .nth(4)
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            (mean - 1.0 / (1.0 + (-8.0 * (offer - 0.2)).exp())).abs() < 1e-6,
+            "point {point}: {mean}"
+        );
+    }
+    // An interrupted file: points 0, 1 complete, point 2 cut mid-line.
+    let partial = format!("{}{}{}", all[&0], all[&1], &all[&2][..all[&2].len() - 7]);
+    let finished = finished_sweep_points(&partial, &plan, 4);
+    assert_eq!(finished.keys().copied().collect::<Vec<_>>(), vec![0, 1]);
+    let rest = full(&finished.keys().copied().collect());
+    assert_eq!(rest.keys().copied().collect::<Vec<_>>(), vec![2, 3, 4]);
+    let resumed: String = sweep_csv_header(&plan)
+        + &finished
+            .values()
+            .chain(rest.values())
+            .cloned()
+            .collect::<String>();
+    assert_eq!(resumed, whole);
 }

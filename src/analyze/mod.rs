@@ -12,6 +12,7 @@ pub mod morris;
 pub mod objective;
 pub mod optim;
 pub mod params;
+pub mod runs;
 pub mod sensitivity;
 pub mod sensitivity_run;
 pub mod sobol;
