@@ -113,6 +113,18 @@ proptest! {
         prop_assert!(worst < 1e-8, "profiles differ by {worst}");
     }
 
+    /// The default tracer (arclength on beliefs) and Gambit's formulation (arclength on
+    /// all action probabilities) land on the same point of the principal branch, turning
+    /// points included.
+    #[test]
+    fn belief_arclength_agrees_with_the_action_arclength_tracer(seed in any::<u64>(), n_players in 2usize..=3, nodes in 4usize..20, lambda in 0.0f64..12.0) {
+        let game = random_signaling_game(n_players, nodes, seed);
+        let fast = qre(&game, lambda);
+        let reference = solve_qre(&game, &QreConfig { lambda, method: QreMethod::ArclengthOnActions, ..QreConfig::default() }).unwrap();
+        let worst = fast.probs.iter().zip(&reference.probs).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        prop_assert!(worst < 1e-8, "profiles differ by {worst}");
+    }
+
     /// The arclength tracer's answers are logit fixed points to the tolerance, at any λ.
     #[test]
     fn imperfect_information_qre_has_a_small_residual_and_regret(seed in any::<u64>(), nodes in 4usize..16, lambda in 0.0f64..20.0) {

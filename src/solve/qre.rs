@@ -15,14 +15,16 @@
 //! softmax of `λ ·` the children's values, so λ · payoff in the thousands is fine.
 //!
 //! **Imperfect information.** The QRE is traced from the centroid at λ = 0 along the
-//! principal branch, as Gambit does: the unknowns are the log-probabilities `x` of all
-//! player actions plus λ; the equations are, per information set, `Σ exp(x) = 1` and
-//! `x(a) − x(a₁) − λ (Q(a) − Q(a₁)) = 0` for every action after the first. The branch is
-//! followed by pseudo-arclength continuation (tangent predictor, Newton corrector on the
-//! augmented system), so turning points in λ are passed; the first crossing of the
-//! target λ is then solved by Newton at fixed λ (see [`QreMethod`] for a faster,
-//! opt-in method). The result is accepted only if the
-//! maximum difference between σ and the logit response to σ is at most
+//! principal branch, as Gambit does, by pseudo-arclength continuation (tangent
+//! predictor, Newton corrector on the augmented system), so turning points in λ are
+//! passed; the first crossing of the target λ is then solved at fixed λ. By default the
+//! unknowns are the log-beliefs at the sets with several nodes (given beliefs, one pass
+//! over the sets in dependency order yields the whole logit profile; see `sweep`). The
+//! reference formulation, [`QreMethod::ArclengthOnActions`], is Gambit's: the unknowns
+//! are the log-probabilities `x` of all player actions plus λ, with, per set,
+//! `Σ exp(x) = 1` and `x(a) − x(a₁) − λ (Q(a) − Q(a₁)) = 0` for every later action; it
+//! is also the fallback when the sets cannot be ordered. The result is accepted only if
+//! the maximum difference between σ and the logit response to σ is at most
 //! [`QreConfig::tolerance`]; otherwise [`SolveError::NotConverged`] is returned.
 
 // Index loops mirror the math of the passes over several parallel arrays.
@@ -51,11 +53,16 @@ pub struct QreConfig {
 /// Tracing method for games with information sets of several nodes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum QreMethod {
-    /// Pseudo-arclength continuation on all action probabilities, Gambit's method:
-    /// follows the principal branch through turning points in λ. Dense Newton, so its
-    /// cost grows with the cube of the number of player actions.
+    /// Pseudo-arclength continuation of the belief fixed point (the unknowns are the
+    /// log-beliefs at the sets with several nodes, plus λ): follows the principal branch
+    /// through turning points in λ. Falls back to [`QreMethod::ArclengthOnActions`] when
+    /// the information sets cannot be ordered or the tracer gives up.
     #[default]
     Arclength,
+    /// Pseudo-arclength continuation on all action log-probabilities, Gambit's exact
+    /// formulation. Dense Newton whose cost grows with the cube of the number of player
+    /// actions: the reference the other methods are tested against.
+    ArclengthOnActions,
     /// Continuation in λ on the beliefs only (one pass over the tree per iteration;
     /// microseconds to a few milliseconds on games of a thousand nodes), handing over to
     /// [`QreMethod::Arclength`] when it gets stuck. FIXME: it can step across a turning
@@ -206,6 +213,25 @@ pub(crate) fn solve_qre_into(
             np,
             config.lambda,
             config.tolerance,
+            config.max_steps,
+        );
+        if traced.is_ok() {
+            profile.probs.copy_from_slice(&sweep.prob);
+            return Ok(());
+        }
+    }
+    if config.method != QreMethod::ArclengthOnActions
+        && let Some(sweep) = ws.qre.sweep.as_mut()
+    {
+        let np = ws.layout.n_players;
+        let traced = super::sweep::trace_beliefs_arclength(
+            game,
+            sweep,
+            &mut ws.values,
+            np,
+            config.lambda,
+            config.tolerance,
+            config.first_step,
             config.max_steps,
         );
         if traced.is_ok() {

@@ -7,7 +7,12 @@
 //! probabilities. A QRE is a fixed point of beliefs → profile → beliefs, so the unknowns
 //! shrink to the log-beliefs at the player sets with several nodes.
 //!
-//! The fixed point is followed from λ = 0 in λ steps (secant predictor, Anderson-
+//! [`trace_beliefs_arclength`] (the default) follows the fixed point G(u, λ) =
+//! Y(u, λ) − u = 0 by pseudo-arclength continuation with a dense Newton corrector whose
+//! Jacobian columns come from one directional-derivative pass each; it passes turning
+//! points.
+//!
+//! [`trace_beliefs`] (opt-in) follows it from λ = 0 in λ steps (secant predictor, Anderson-
 //! accelerated fixed-point corrector, step halving when the corrector struggles or
 //! lands far from the prediction). Games whose sets cannot be ordered (a set above
 //! another on one path and below it on another) and steps that keep failing are left
@@ -64,6 +69,14 @@ pub(crate) struct Sweep {
     u_pred: Vec<f64>,
     accepted: Vec<f64>,
     accepted_prev: Vec<f64>,
+    // Tangent (directional derivative) pass: action values and derivatives per action,
+    // derivative of node values and log reach per node.
+    q: Vec<f64>,
+    dlogp: Vec<f64>,
+    dvalues: Vec<f64>,
+    dlog_reach: Vec<f64>,
+    /// Dense arclength tracer on (beliefs, λ), sized on first use.
+    arc: ArcBuffers,
     /// Anderson history, `MEMORY` columns of differences each.
     du: Vec<f64>,
     dg: Vec<f64>,
@@ -143,6 +156,10 @@ impl Sweep {
         s.dg = vec![0.0; m * MEMORY];
         s.small = vec![0.0; MEMORY * MEMORY];
         s.gamma = vec![0.0; MEMORY];
+        s.q = vec![0.0; game.n_actions()];
+        s.dlogp = vec![0.0; game.n_actions()];
+        s.dvalues = vec![0.0; game.n_nodes() * layout.n_players];
+        s.dlog_reach = vec![0.0; game.n_nodes()];
         Some(s)
     }
 
@@ -204,6 +221,7 @@ impl Sweep {
                         *qa /= total;
                     }
                 }
+                self.q[off..off + k].copy_from_slice(&self.logp[off..off + k]);
                 logit_in_place(&mut self.logp[off..off + k], &mut self.prob[off..off + k], lambda);
             }
             for &n in nodes {
@@ -537,4 +555,363 @@ pub(crate) fn trace_beliefs(
     Err(GaveUp {
         lambda_reached: lambda_accepted,
     })
+}
+
+#[derive(Clone, Debug, Default)]
+struct ArcBuffers {
+    z: Vec<f64>,
+    w: Vec<f64>,
+    z_pred: Vec<f64>,
+    tangent: Vec<f64>,
+    tangent_prev: Vec<f64>,
+    g: Vec<f64>,
+    dir: Vec<f64>,
+    col: Vec<f64>,
+    rhs: Vec<f64>,
+    /// `m × (m+1)` Jacobian of G = Y(u, λ) − u, row-major.
+    jac: Vec<f64>,
+    aug: Vec<f64>,
+}
+
+impl Sweep {
+    /// G(u, λ) = Y(u, λ) − u into `g`; leaves the profile, node values and `u_next` of
+    /// the point for [`Sweep::directional`].
+    fn eval_g(&mut self, game: &Game, z: &[f64], values: &mut [f64], np: usize, g: &mut [f64]) {
+        let m = self.belief_nodes.len();
+        let mut u_next = std::mem::take(&mut self.u_next);
+        self.backward(game, &z[..m], z[m], values, np);
+        self.forward(game, &mut u_next);
+        for j in 0..m {
+            g[j] = u_next[j] - z[j];
+        }
+        self.u_next = u_next;
+    }
+
+    /// Derivative of G at the last [`Sweep::eval_g`] point in direction `dir` (m + 1
+    /// entries: beliefs, then λ) into `out`.
+    fn directional(
+        &mut self,
+        game: &Game,
+        z: &[f64],
+        dir: &[f64],
+        values: &[f64],
+        np: usize,
+        out: &mut [f64],
+    ) {
+        let m = self.belief_nodes.len();
+        let lambda = z[m];
+        let dlambda = dir[m];
+        self.dvalues.fill(0.0);
+        for i in 0..self.order.len() {
+            let off = self.set_offset[i] as usize;
+            let k = self.set_k[i] as usize;
+            let nodes = &self.set_nodes[self.set_node_start[i] as usize..self.set_node_start[i + 1] as usize];
+            let mover = self.set_mover[i];
+            if mover == u32::MAX {
+                self.dlogp[off..off + k].fill(0.0);
+            } else {
+                let p = mover as usize;
+                let belief = self.set_belief[i];
+                // dQ into dlogp first.
+                let dq = &mut self.dlogp[off..off + k];
+                if belief == NONE {
+                    let first = game.node_first_child[nodes[0] as usize] as usize;
+                    for a in 0..k {
+                        dq[a] = self.dvalues[(first + a) * np + p];
+                    }
+                } else {
+                    dq.fill(0.0);
+                    let b = belief as usize;
+                    let u = &z[b..b + nodes.len()];
+                    let du = &dir[b..b + nodes.len()];
+                    let mx = u.iter().fold(f64::NEG_INFINITY, |a, &v| a.max(v));
+                    let total: f64 = u.iter().map(|&v| (v - mx).exp()).sum();
+                    let mean_du: f64 = u.iter().zip(du).map(|(&v, &d)| (v - mx).exp() / total * d).sum();
+                    for (j, &n) in nodes.iter().enumerate() {
+                        let w = (u[j] - mx).exp() / total;
+                        let dw = w * (du[j] - mean_du);
+                        let first = game.node_first_child[n as usize] as usize;
+                        for a in 0..k {
+                            let c = (first + a) * np + p;
+                            dq[a] += dw * values[c] + w * self.dvalues[c];
+                        }
+                    }
+                }
+                let mut mean = 0.0;
+                for a in 0..k {
+                    let e = dlambda * self.q[off + a] + lambda * dq[a];
+                    dq[a] = e;
+                    mean += self.prob[off + a] * e;
+                }
+                for d in dq.iter_mut() {
+                    *d -= mean;
+                }
+            }
+            for &n in nodes {
+                let n = n as usize;
+                let first = game.node_first_child[n] as usize;
+                let mut acc = [0.0f64; 16];
+                for a in 0..k {
+                    let pa = self.prob[off + a];
+                    let dpa = pa * self.dlogp[off + a];
+                    for (pl, slot) in acc.iter_mut().enumerate().take(np) {
+                        let c = (first + a) * np + pl;
+                        *slot += dpa * values[c] + pa * self.dvalues[c];
+                    }
+                }
+                self.dvalues[n * np..n * np + np].copy_from_slice(&acc[..np]);
+            }
+        }
+        self.dlog_reach[0] = 0.0;
+        for node in 1..self.dlog_reach.len() {
+            let parent = game.node_parent[node] as usize;
+            self.dlog_reach[node] = self.dlog_reach[parent] + self.dlogp[game.node_in_action[node] as usize];
+        }
+        for i in 0..self.order.len() {
+            let b = self.set_belief[i];
+            if b == NONE {
+                continue;
+            }
+            let b = b as usize;
+            let nodes = &self.set_nodes[self.set_node_start[i] as usize..self.set_node_start[i + 1] as usize];
+            let unreachable = nodes
+                .iter()
+                .all(|&n| self.log_reach[n as usize] == f64::NEG_INFINITY);
+            let mean: f64 = if unreachable {
+                0.0
+            } else {
+                nodes
+                    .iter()
+                    .enumerate()
+                    .map(|(j, &n)| self.u_next[b + j].exp() * self.dlog_reach[n as usize])
+                    .sum()
+            };
+            for (j, &n) in nodes.iter().enumerate() {
+                let d = if unreachable || self.u_next[b + j] <= LOG_FLOOR {
+                    0.0
+                } else {
+                    self.dlog_reach[n as usize] - mean
+                };
+                out[b + j] = d - dir[b + j];
+            }
+        }
+    }
+
+    /// Full Jacobian of G at `z` (after `eval_g` at `z`) into `arc.jac`.
+    fn jacobian_g(&mut self, game: &Game, z: &[f64], values: &[f64], np: usize) {
+        let m = self.belief_nodes.len();
+        let cols = m + 1;
+        let mut arc = std::mem::take(&mut self.arc);
+        for c in 0..cols {
+            arc.dir.fill(0.0);
+            arc.dir[c] = 1.0;
+            self.directional(game, z, &arc.dir, values, np, &mut arc.col);
+            for r in 0..m {
+                arc.jac[r * cols + c] = arc.col[r];
+            }
+        }
+        self.arc = arc;
+    }
+}
+
+/// Maximum number of belief unknowns the dense belief tracer accepts.
+pub(crate) const MAX_BELIEF_UNKNOWNS: usize = 3000;
+
+fn arc_tangent(arc: &mut ArcBuffers, n: usize) -> bool {
+    arc.aug[..(n - 1) * n].copy_from_slice(&arc.jac[..(n - 1) * n]);
+    arc.aug[(n - 1) * n..n * n].copy_from_slice(&arc.tangent_prev[..n]);
+    arc.tangent.fill(0.0);
+    arc.tangent[n - 1] = 1.0;
+    if !lu_solve_in_place(&mut arc.aug, &mut arc.tangent, n) {
+        return false;
+    }
+    let norm = arc.tangent.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let dot: f64 = arc
+        .tangent
+        .iter()
+        .zip(&arc.tangent_prev)
+        .map(|(a, b)| a * b)
+        .sum();
+    let sign = if dot < 0.0 { -1.0 } else { 1.0 };
+    for v in &mut arc.tangent {
+        *v *= sign / norm;
+    }
+    true
+}
+
+fn max_abs(v: &[f64]) -> f64 {
+    v.iter()
+        .fold(0.0f64, |m, x| if x.is_nan() { f64::NAN } else { m.max(x.abs()) })
+}
+
+/// Pseudo-arclength continuation of the belief fixed point G(u, λ) = 0 from λ = 0 to
+/// `target` (the first crossing), with Newton correctors on the dense Jacobian of G
+/// (one directional pass per column). Passes turning points. On success `s.prob` holds
+/// the QRE and `values` its node values.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn trace_beliefs_arclength(
+    game: &Game,
+    s: &mut Sweep,
+    values: &mut [f64],
+    np: usize,
+    target: f64,
+    tolerance: f64,
+    first_step: f64,
+    max_steps: usize,
+) -> Result<(), GaveUp> {
+    let m = s.belief_nodes.len();
+    let n = m + 1;
+    if m > MAX_BELIEF_UNKNOWNS || np > 16 {
+        return Err(GaveUp { lambda_reached: 0.0 });
+    }
+    s.load_payoffs(game, np);
+    if s.arc.jac.len() != m * n {
+        let a = &mut s.arc;
+        for v in [
+            &mut a.z,
+            &mut a.w,
+            &mut a.z_pred,
+            &mut a.tangent,
+            &mut a.tangent_prev,
+            &mut a.g,
+            &mut a.dir,
+            &mut a.col,
+            &mut a.rhs,
+        ] {
+            *v = vec![0.0; n];
+        }
+        a.jac = vec![0.0; m * n];
+        a.aug = vec![0.0; n * n];
+    }
+    let mut arc = std::mem::take(&mut s.arc);
+    let result = (|| {
+        // λ = 0: uniform play, beliefs from it.
+        arc.z.fill(0.0);
+        let mut g = std::mem::take(&mut arc.g);
+        s.eval_g(game, &arc.z, values, np, &mut g);
+        arc.z[..m].copy_from_slice(&s.u_next);
+        arc.z[m] = 0.0;
+        arc.tangent_prev.fill(0.0);
+        arc.tangent_prev[m] = 1.0;
+        let mut step = first_step;
+        if target > 0.0 {
+            s.eval_g(game, &arc.z, values, np, &mut g);
+            s.arc = std::mem::take(&mut arc);
+            s.jacobian_g(game, &s.arc.z.clone(), values, np);
+            arc = std::mem::take(&mut s.arc);
+            if !arc_tangent(&mut arc, n) {
+                arc.g = g;
+                return Err(GaveUp { lambda_reached: 0.0 });
+            }
+        }
+        let mut steps = 0;
+        while arc.z[m] < target {
+            steps += 1;
+            if steps > max_steps || step < 1e-12 * (1.0 + arc.z[m]) {
+                arc.g = g;
+                return Err(GaveUp {
+                    lambda_reached: arc.z[m],
+                });
+            }
+            for i in 0..n {
+                arc.z_pred[i] = arc.z[i] + step * arc.tangent[i];
+            }
+            arc.w.copy_from_slice(&arc.z_pred);
+            // Chord Newton on [G(w) = 0, t·(w − z_pred) = 0] with the Jacobian of the
+            // accepted point (kept in `arc.jac`).
+            let mut converged = false;
+            let mut previous = f64::INFINITY;
+            let mut iterations = 0;
+            for it in 0..15 {
+                iterations = it;
+                s.eval_g(game, &arc.w, values, np, &mut g);
+                let r = max_abs(&g[..m]);
+                if r.is_nan() {
+                    break;
+                }
+                if r <= 1e-9 {
+                    converged = true;
+                    break;
+                }
+                arc.aug[..m * n].copy_from_slice(&arc.jac[..m * n]);
+                arc.aug[m * n..n * n].copy_from_slice(&arc.tangent);
+                for r in 0..m {
+                    arc.rhs[r] = -g[r];
+                }
+                arc.rhs[m] = -(0..n)
+                    .map(|i| arc.tangent[i] * (arc.w[i] - arc.z_pred[i]))
+                    .sum::<f64>();
+                if !lu_solve_in_place(&mut arc.aug, &mut arc.rhs, n) {
+                    break;
+                }
+                let norm = arc.rhs.iter().map(|v| v * v).sum::<f64>().sqrt();
+                if norm > step.max(1e-3) || (it > 0 && norm > 0.7 * previous) {
+                    break;
+                }
+                previous = norm;
+                for i in 0..n {
+                    arc.w[i] += arc.rhs[i];
+                    if i < m {
+                        arc.w[i] = arc.w[i].clamp(LOG_FLOOR, 0.0);
+                    }
+                }
+            }
+            if !converged {
+                step *= 0.5;
+                continue;
+            }
+            if arc.w[m] >= target {
+                // First crossing: interpolate to the target and polish there with the
+                // fixed-λ corrector, requiring it to stay next to the interpolated point.
+                let frac = (target - arc.z[m]) / (arc.w[m] - arc.z[m]);
+                for j in 0..m {
+                    s.u_pred[j] = (arc.z[j] + frac * (arc.w[j] - arc.z[j])).clamp(LOG_FLOOR, 0.0);
+                }
+                let move_bound = 0.05_f64.min(10.0 * step);
+                if correct(
+                    game,
+                    s,
+                    target,
+                    values,
+                    np,
+                    1e-11,
+                    0.25 * tolerance,
+                    200,
+                    move_bound,
+                )
+                .is_some()
+                {
+                    arc.g = g;
+                    return Ok(());
+                }
+                step *= 0.5;
+                continue;
+            }
+            arc.z.copy_from_slice(&arc.w);
+            s.eval_g(game, &arc.z, values, np, &mut g);
+            s.arc = std::mem::take(&mut arc);
+            let z = s.arc.z.clone();
+            s.jacobian_g(game, &z, values, np);
+            arc = std::mem::take(&mut s.arc);
+            arc.tangent_prev.copy_from_slice(&arc.tangent);
+            if !arc_tangent(&mut arc, n) {
+                arc.g = g;
+                return Err(GaveUp {
+                    lambda_reached: arc.z[m],
+                });
+            }
+            step *= match iterations {
+                0..=3 => 2.0,
+                4 => 1.3,
+                5..=6 => 1.0,
+                _ => 0.6,
+            };
+        }
+        arc.g = g;
+        Err(GaveUp {
+            lambda_reached: arc.z[m],
+        })
+    })();
+    s.arc = arc;
+    result
 }
