@@ -466,3 +466,61 @@ fn solve_handles_extensive_and_normal_forms() {
     assert_eq!(v["solver"], "qre");
     assert_eq!(v["lambda"], 2.0);
 }
+
+/// Ctrl-C stops a long run after its current wave; the finished trials are kept, all
+/// files are complete, and the exit code is 130.
+#[test]
+fn an_interrupted_run_keeps_what_it_finished() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = data("signal.toml");
+    let mut child = bin()
+        .current_dir(tmp.path())
+        .args([
+            "run",
+            s.to_str().unwrap(),
+            "--trials",
+            "500000000",
+            "--out",
+            "o",
+            "--threads",
+            "1",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the run has started writing, then interrupt it.
+    let dir = tmp.path().join("o");
+    for _ in 0..600 {
+        if dir.exists() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    expect_code(&out, 130);
+    let meta: serde_json::Value = serde_json::from_str(&read(&dir.join("run.json"))).unwrap();
+    assert_eq!(meta["interrupted"], true);
+    let completed = meta["completed_trials"].as_u64().unwrap();
+    assert!(completed < 500_000_000);
+    let trials = read(&dir.join("trials.csv"));
+    assert_eq!(
+        trials.lines().count() as u64,
+        completed + 1,
+        "one row per finished trial"
+    );
+    let summary = read(&dir.join("summary.csv"));
+    assert!(
+        summary
+            .lines()
+            .filter(|l| l.starts_with("outcome_probability,"))
+            .all(|l| l.ends_with(&format!(",{completed}")))
+    );
+    assert!(text(&out.stderr).contains("interrupted"));
+}

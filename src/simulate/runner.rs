@@ -164,11 +164,15 @@ fn run_chunk(
     spec: &TrialSpec<'_>,
     range: std::ops::Range<u64>,
     with_rows: bool,
-) -> Result<ChunkOut, SimError> {
+    cancel: &AtomicBool,
+) -> Result<Option<ChunkOut>, SimError> {
     let model = spec.model;
     let mut acc = Accumulator::new(model.outcomes().len(), model.actors().len());
     let mut rows = String::new();
     for trial in range {
+        if cancel.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
         worker.run(spec, trial)?;
         let r = &worker.result;
         acc.probs
@@ -183,7 +187,7 @@ fn run_chunk(
             write_row(worker, model, &mut rows);
         }
     }
-    Ok(ChunkOut { rows, acc })
+    Ok(Some(ChunkOut { rows, acc }))
 }
 
 /// Runs `config.trials` trials. Rows (without header) go to `sink` in trial order, in
@@ -219,28 +223,36 @@ pub fn run(
             break;
         }
         let wave_end = (next_chunk + (WAVE * config.threads.max(1)) as u64).min(n_chunks);
-        let outs: Vec<Result<ChunkOut, SimError>> = pool.install(|| {
+        let outs: Vec<Result<Option<ChunkOut>, SimError>> = pool.install(|| {
             (next_chunk..wave_end)
                 .into_par_iter()
                 .map_init(
                     || Worker::new(model),
                     |worker, c| {
                         let range = c * CHUNK..((c + 1) * CHUNK).min(config.trials);
-                        run_chunk(worker, &spec, range, with_rows)
+                        run_chunk(worker, &spec, range, with_rows, cancel)
                     },
                 )
                 .collect()
         });
+        // Merge in chunk order; a chunk cut short by a cancel ends the run there, so
+        // the kept trials are always the prefix 0..completed.
         for out in outs {
-            let out = out?;
+            let Some(out) = out? else {
+                interrupted = true;
+                break;
+            };
             if let Some(sink) = sink.as_mut() {
                 sink(out.rows.as_bytes()).map_err(|e| SimError::Sink(e.to_string()))?;
             }
             total.merge(&out.acc);
+            completed = ((next_chunk + 1) * CHUNK).min(config.trials);
+            next_chunk += 1;
         }
-        completed = (wave_end * CHUNK).min(config.trials);
-        next_chunk = wave_end;
         progress(completed);
+        if interrupted {
+            break;
+        }
     }
     let summary = Summary {
         outcomes: model.outcomes().to_vec(),
