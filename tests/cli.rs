@@ -473,7 +473,7 @@ fn solve_handles_extensive_and_normal_forms() {
 fn an_interrupted_run_keeps_what_it_finished() {
     let tmp = tempfile::tempdir().unwrap();
     let s = data("signal.toml");
-    let mut child = bin()
+    let child = bin()
         .current_dir(tmp.path())
         .args([
             "run",
