@@ -6,9 +6,13 @@ mod args;
 mod check;
 mod common;
 mod export;
+mod report;
 mod run;
+mod sensitivity;
 mod solve;
 mod solve_nfg;
+mod sweep;
+mod tune;
 
 use std::process::ExitCode;
 
@@ -26,6 +30,10 @@ pub fn main() -> ExitCode {
         Command::Run(a) => run::run(&a),
         Command::Solve(a) => solve::run(&a),
         Command::Export(a) => export::run(&a),
+        Command::Sweep(a) => sweep::run(&a),
+        Command::Tune(a) => tune::run(&a),
+        Command::Sensitivity(a) => sensitivity::run(&a),
+        Command::Report(a) => report::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

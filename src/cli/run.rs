@@ -158,6 +158,10 @@ fn execute(
 
     print_summary(model, args, config, &result.summary, result.completed);
     println!("wrote {}/trials.csv, summary.csv, run.json", out_dir.display());
+    if args.report {
+        let written = super::report::write_for(out_dir, None)?;
+        super::report::print_written(&written);
+    }
     if result.interrupted {
         return Err(CliError::Interrupted(format!(
             "interrupted: kept the {} finished trials of {} in {}",
