@@ -58,6 +58,9 @@ pub fn random_perfect_information_tree(shape: &TreeShape, seed: u64) -> Game {
     // chance node its own set so the probabilities vary.
     let mut frontier = std::collections::VecDeque::from([GameBuilder::ROOT]);
     let mut leaves = Vec::new();
+    // Numbers are given explicitly: `add_infoset` counts the mover's sets each time,
+    // which is quadratic on trees of a million nodes.
+    let mut numbers = vec![0u32; shape.n_players + 1];
     while let Some(node) = frontier.pop_front() {
         if b.n_nodes() >= shape.min_nodes {
             leaves.push(node);
@@ -66,11 +69,14 @@ pub fn random_perfect_information_tree(shape: &TreeShape, seed: u64) -> Game {
         let k = rng.random_range(2..=shape.max_actions.max(2));
         let h = if rng.random_bool(shape.chance_share) {
             let probs = random_distribution(&mut rng, k);
-            b.add_infoset(Mover::Chance, "", action_names(k), Some(probs))
+            numbers[shape.n_players] += 1;
+            let number = numbers[shape.n_players];
+            b.add_infoset_numbered(Mover::Chance, number, "", action_names(k), Some(probs))
                 .unwrap()
         } else {
             let p = rng.random_range(0..shape.n_players);
-            b.add_infoset(Mover::Player(p), "", action_names(k), None)
+            numbers[p] += 1;
+            b.add_infoset_numbered(Mover::Player(p), numbers[p], "", action_names(k), None)
                 .unwrap()
         };
         let children = b.expand(node, h).unwrap();
