@@ -342,6 +342,16 @@ fn interrupted_sweep_keeps_finished_points_and_resumes_byte_identically() {
     assert_eq!(read(&tmp.path().join("cut/sweep.csv")), expected);
     assert!(!partial.exists());
 
+    // Resuming a finished sweep does nothing and changes nothing.
+    let again = run_in(tmp.path(), &resume.iter().map(String::as_str).collect::<Vec<_>>());
+    expect_code(&again, 0);
+    assert!(
+        text(&again.stdout).contains("already complete"),
+        "{}",
+        text(&again.stdout)
+    );
+    assert_eq!(read(&tmp.path().join("cut/sweep.csv")), expected);
+
     // A resume with other settings is refused rather than mixed in.
     std::fs::write(&partial, "# {}\n").unwrap();
     let mut other = args("cut");

@@ -43,8 +43,9 @@ pub(super) fn print_written(summary: &ReportSummary) {
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "figures".into());
     println!(
-        "wrote {} ({} figures, also as SVG files in {figures_dir})",
+        "wrote {} ({} figure{}, also as SVG files in {figures_dir})",
         summary.html.display(),
-        summary.figures.len()
+        summary.figures.len(),
+        if summary.figures.len() == 1 { "" } else { "s" }
     );
 }

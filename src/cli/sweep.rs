@@ -43,7 +43,16 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
     // What an earlier, interrupted run of the same sweep finished.
     let metrics_per_point = model.outcomes().len() + model.actors().len();
     let finished = if args.resume {
-        recover(&args.out, &settings, &plan, metrics_per_point)?
+        match recover(&args.out, &settings, &plan, metrics_per_point)? {
+            Some(finished) => finished,
+            None => {
+                println!(
+                    "{}/sweep.csv is already complete for these settings: nothing to resume",
+                    args.out.display()
+                );
+                return Ok(());
+            }
+        }
     } else {
         BTreeMap::new()
     };
@@ -218,18 +227,28 @@ fn recover(
     settings: &str,
     plan: &SweepPlan,
     metrics_per_point: usize,
-) -> Result<BTreeMap<usize, String>, CliError> {
+) -> Result<Option<BTreeMap<usize, String>>, CliError> {
     let path = dir.join(PARTIAL);
     let text = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if dir.join("sweep.csv").exists() {
+                // A finished sweep of the same settings has nothing left to do.
+                let finished_meta = std::fs::read_to_string(dir.join("sweep.json"))
+                    .ok()
+                    .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok());
+                if let Some(meta) = finished_meta {
+                    if meta["settings"].as_str() == Some(settings) && meta["interrupted"] == false {
+                        return Ok(None);
+                    }
+                }
                 return Err(CliError::Input(format!(
-                    "error: --resume: {} holds a finished sweep (no {PARTIAL}); use --force to run it again",
+                    "error: --resume: {} holds a sweep that is not an unfinished run of these settings \
+                     (no {PARTIAL}); use --force to run it again",
                     dir.display()
                 )));
             }
-            return Ok(BTreeMap::new());
+            return Ok(Some(BTreeMap::new()));
         }
         Err(e) => {
             return Err(CliError::Failure(format!("error: {}: {e}", path.display())));
@@ -243,7 +262,7 @@ fn recover(
             dir.display()
         )));
     }
-    Ok(finished_sweep_points(body, plan, metrics_per_point))
+    Ok(Some(finished_sweep_points(body, plan, metrics_per_point)))
 }
 
 fn execute(
@@ -315,7 +334,7 @@ fn execute(
     write_atomic(&out.join("sweep.csv"), csv.as_bytes())?;
     write_atomic(
         &out.join("sweep.json"),
-        sweep_json(model, args, base, plan, rows.len(), interrupted).as_bytes(),
+        sweep_json(model, args, base, plan, settings, rows.len(), interrupted).as_bytes(),
     )?;
     if complete {
         drop(partial);
@@ -357,6 +376,7 @@ fn sweep_json(
     args: &SweepArgs,
     base: &RunConfig,
     plan: &SweepPlan,
+    settings: &str,
     completed_points: usize,
     interrupted: bool,
 ) -> String {
@@ -383,6 +403,8 @@ fn sweep_json(
         "points": plan.points.len(),
         "completed_points": completed_points,
         "interrupted": interrupted,
+        // Identifies the sweep for --resume.
+        "settings": settings,
         "outcomes": model.outcomes(),
         "actors": model.actors().iter().map(|a| a.id.clone()).collect::<Vec<_>>(),
     });

@@ -19,6 +19,7 @@ use crate::analyze::runs::{AnalysisError, tune_csv, tune_model};
 use crate::analyze::tune::{TuneConfig, TuneGoal, TuneResult, producible_outcomes, scenario_with_defaults};
 use crate::model::{self, Model};
 use crate::output::{prepare_out_dir, write_atomic};
+use crate::scenario::Prior;
 use crate::simulate::RunConfig;
 
 pub fn run(args: &TuneArgs) -> Result<(), CliError> {
@@ -187,7 +188,7 @@ fn execute(
         tune_json(model, args, base, params, goal, &config, &result, &outside).as_bytes(),
     )?;
     write_atomic(&best_path, best_toml.as_bytes())?;
-    print_summary(args, params, goal, &result, &outside);
+    print_summary(model, args, params, goal, &result, &outside);
     println!("wrote {}/tune.csv, tune.json, best.toml", args.out.display());
     Ok(())
 }
@@ -243,6 +244,7 @@ fn tune_json(
 }
 
 fn print_summary(
+    model: &Model,
     args: &TuneArgs,
     params: &[ParamRange],
     goal: &TuneGoal,
@@ -301,14 +303,27 @@ fn print_summary(
             outside.join(", ")
         );
     }
-    let sets: Vec<String> = params
+    // Parameters with a prior are drawn afresh in every trial of `run`; only those
+    // without one take their default, so name the flags that pin the best point.
+    // The evaluations also had the user's own `--set` values.
+    let drawn: Vec<String> = params
         .iter()
         .zip(&best.values)
+        .filter(|(p, _)| !matches!(model.params()[p.index].prior, Prior::Fixed { .. }))
         .map(|(p, v)| format!("--set {}={v}", p.name))
+        .chain(args.evaluation.sets.iter().map(|s| format!("--set {s}")))
         .collect();
-    println!(
-        "best.toml has these values as defaults; `run` still draws parameters with a prior from it, so to run at the best point: demarche run {}/best.toml {}",
-        args.out.display(),
-        sets.join(" ")
-    );
+    if drawn.is_empty() {
+        println!(
+            "best.toml has the best values as defaults: demarche run {}/best.toml runs at the best point",
+            args.out.display()
+        );
+    } else {
+        println!(
+            "best.toml has the best values as defaults; `run` still draws parameters that have a prior, \
+             so to run at the evaluated point: demarche run {}/best.toml {}",
+            args.out.display(),
+            drawn.join(" ")
+        );
+    }
 }
