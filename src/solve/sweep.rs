@@ -697,20 +697,18 @@ impl Sweep {
         }
     }
 
-    /// Full Jacobian of G at `z` (after `eval_g` at `z`) into `arc.jac`.
-    fn jacobian_g(&mut self, game: &Game, z: &[f64], values: &[f64], np: usize) {
+    /// Full Jacobian of G at `arc.z` (after `eval_g` there) into `arc.jac`.
+    fn jacobian_g(&mut self, game: &Game, arc: &mut ArcBuffers, values: &[f64], np: usize) {
         let m = self.belief_nodes.len();
         let cols = m + 1;
-        let mut arc = std::mem::take(&mut self.arc);
         for c in 0..cols {
             arc.dir.fill(0.0);
             arc.dir[c] = 1.0;
-            self.directional(game, z, &arc.dir, values, np, &mut arc.col);
+            self.directional(game, &arc.z, &arc.dir, values, np, &mut arc.col);
             for r in 0..m {
                 arc.jac[r * cols + c] = arc.col[r];
             }
         }
-        self.arc = arc;
     }
 }
 
@@ -796,9 +794,7 @@ pub(crate) fn trace_beliefs_arclength(
         let mut step = first_step;
         if target > 0.0 {
             s.eval_g(game, &arc.z, values, np, &mut g);
-            s.arc = std::mem::take(&mut arc);
-            s.jacobian_g(game, &s.arc.z.clone(), values, np);
-            arc = std::mem::take(&mut s.arc);
+            s.jacobian_g(game, &mut arc, values, np);
             if !arc_tangent(&mut arc, n) {
                 arc.g = g;
                 return Err(GaveUp { lambda_reached: 0.0 });
@@ -889,10 +885,7 @@ pub(crate) fn trace_beliefs_arclength(
             }
             arc.z.copy_from_slice(&arc.w);
             s.eval_g(game, &arc.z, values, np, &mut g);
-            s.arc = std::mem::take(&mut arc);
-            let z = s.arc.z.clone();
-            s.jacobian_g(game, &z, values, np);
-            arc = std::mem::take(&mut s.arc);
+            s.jacobian_g(game, &mut arc, values, np);
             arc.tangent_prev.copy_from_slice(&arc.tangent);
             if !arc_tangent(&mut arc, n) {
                 arc.g = g;
