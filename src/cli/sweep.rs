@@ -215,7 +215,8 @@ fn settings_line(model: &Model, args: &SweepArgs, base: &RunConfig, plan: &Sweep
         "fixed": fixed_map(model, base),
         "design": plan.design.name(),
         "varied": plan.params.iter().map(|p| p.name.clone()).collect::<Vec<_>>(),
-        "points": plan.points,
+        // The points follow from --vary, the design, its size and the seed.
+        "point_count": plan.points.len(),
         "version": env!("CARGO_PKG_VERSION"),
         "vary": args.vary,
     });
