@@ -12,6 +12,7 @@
 //! [`Game::check_numbers`] first. Non-finite payoffs make the QRE report
 //! [`SolveError::NotConverged`] rather than return a guess.
 
+mod blocks;
 mod layout;
 mod linalg;
 pub mod normal;
@@ -71,6 +72,8 @@ pub struct Workspace {
     /// Node values `[node * n_players + player]` of the last backward pass.
     pub(crate) values: Vec<f64>,
     pub(crate) qre: qre::QreScratch,
+    /// Subgame decomposition for the imperfect-information QRE (see `blocks`).
+    pub(crate) blocks: Option<Box<blocks::Blocks>>,
 }
 
 impl Workspace {
@@ -80,7 +83,13 @@ impl Workspace {
         let layout = layout::Layout::new(game);
         let values = vec![0.0; game.n_nodes() * game.n_players()];
         let qre = qre::QreScratch::new(game, &layout);
-        Workspace { layout, values, qre }
+        let blocks = blocks::Blocks::new(game).map(Box::new);
+        Workspace {
+            layout,
+            values,
+            qre,
+            blocks,
+        }
     }
 
     /// Whether this workspace fits `game` (same numbers of nodes, actions and players).
@@ -113,7 +122,7 @@ pub fn solve_into(
     }
     match *kind {
         SolverKind::Spe => spe::solve_spe_into(game, ws, profile),
-        SolverKind::Qre { lambda } => qre::solve_qre_into(
+        SolverKind::Qre { lambda } => qre_into(
             game,
             &QreConfig {
                 lambda,
@@ -144,6 +153,29 @@ pub fn solve_qre_into(
     ws: &mut Workspace,
     profile: &mut Profile,
 ) -> Result<(), SolveError> {
+    qre_into(game, config, ws, profile)
+}
+
+/// The QRE entry shared by every caller: games that split into independent blocks
+/// (subgames holding the information sets with several nodes) are solved block by
+/// block; the others by the general tracer.
+pub(crate) fn qre_into(
+    game: &Game,
+    config: &QreConfig,
+    ws: &mut Workspace,
+    profile: &mut Profile,
+) -> Result<(), SolveError> {
+    if !ws.fits(game) {
+        return Err(SolveError::WorkspaceMismatch);
+    }
+    if profile.probs.len() != game.n_actions() {
+        profile.probs.resize(game.n_actions(), 0.0);
+    }
+    if config.method != QreMethod::ArclengthOnActions
+        && let Some(blocks) = ws.blocks.as_mut()
+    {
+        return blocks.solve(game, config, &mut ws.values, profile);
+    }
     qre::solve_qre_into(game, config, ws, profile)
 }
 
@@ -154,6 +186,6 @@ pub fn solve_qre(game: &Game, config: &QreConfig) -> Result<Profile, SolveError>
     let mut profile = Profile {
         probs: vec![0.0; game.n_actions()],
     };
-    qre::solve_qre_into(game, config, &mut ws, &mut profile)?;
+    qre_into(game, config, &mut ws, &mut profile)?;
     Ok(profile)
 }

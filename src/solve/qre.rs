@@ -304,6 +304,7 @@ fn eval_base(game: &Game, ws: &mut Workspace, x_and_lambda: &[f64]) {
         layout,
         values,
         qre: s,
+        ..
     } = ws;
     let np = layout.n_players;
     let nv = s.var_action.len();
@@ -410,6 +411,7 @@ fn jacobian_column(game: &Game, ws: &mut Workspace, x_and_lambda: &[f64], var: u
         layout,
         values,
         qre: s,
+        ..
     } = ws;
     let np = layout.n_players;
     let nv = s.var_action.len();
