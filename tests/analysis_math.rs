@@ -672,7 +672,7 @@ fn curvature_interval_of_binomial_likelihood_matches_wald() {
 fn profile_interval_of_gaussian_likelihood() {
     // ℓ(θ) = −(θ − 1)² / (2·0.25): standard error 0.5, 95 % interval 1 ± 0.98.
     let mut profile = |theta: f64| Ok::<_, ()>(-(theta - 1.0).powi(2) / 0.5);
-    let interval = profile_interval(&mut profile, 1.0, 0.0, (-5.0, 5.0), 0.95, 20).unwrap();
+    let interval = profile_interval(&mut profile, 1.0, 0.0, (-5.0, 5.0), 0.95, 20, 1e-9).unwrap();
     assert!(
         (interval.low - (1.0 - 1.959964 * 0.5)).abs() < 1e-5,
         "{interval:?}"
@@ -682,7 +682,7 @@ fn profile_interval_of_gaussian_likelihood() {
         "{interval:?}"
     );
     assert!(!interval.clipped);
-    let clipped = profile_interval(&mut profile, 1.0, 0.0, (0.5, 5.0), 0.95, 20).unwrap();
+    let clipped = profile_interval(&mut profile, 1.0, 0.0, (0.5, 5.0), 0.95, 20, 1e-9).unwrap();
     assert_eq!(clipped.low, 0.5);
     assert!(clipped.clipped);
 }

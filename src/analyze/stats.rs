@@ -219,7 +219,9 @@ pub fn curvature_intervals(
 /// `profile(v)` returns the log-likelihood maximised over the other parameters with
 /// this one fixed at `v` (or a slice through the optimum, when re-optimising is too
 /// dear). Each side is found by stepping outward in `grid_steps` steps to the bound,
-/// then bisecting the crossing; a side that never crosses is clipped at the bound.
+/// then bisecting the crossing to within `tolerance`; a side that never crosses is
+/// clipped at the bound. Each profile value may be a full model run, so the cost is
+/// at most `grid_steps` plus about log2(step / tolerance) evaluations per side.
 pub fn profile_interval<E>(
     profile: &mut dyn FnMut(f64) -> Result<f64, E>,
     estimate: f64,
@@ -227,6 +229,7 @@ pub fn profile_interval<E>(
     bound: (f64, f64),
     confidence: f64,
     grid_steps: usize,
+    tolerance: f64,
 ) -> Result<ParameterInterval, E> {
     let z = normal_quantile(0.5 + confidence / 2.0);
     let threshold = maximum - z * z / 2.0;
@@ -237,7 +240,10 @@ pub fn profile_interval<E>(
             let candidate = estimate + (target - estimate) * k as f64 / steps as f64;
             if profile(candidate)? < threshold {
                 let mut outside = candidate;
-                for _ in 0..20 {
+                for _ in 0..60 {
+                    if (outside - inside).abs() <= tolerance {
+                        break;
+                    }
                     let middle = 0.5 * (inside + outside);
                     if profile(middle)? < threshold {
                         outside = middle;

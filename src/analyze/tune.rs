@@ -252,6 +252,7 @@ pub fn tune<E: From<AnalyzeError>>(
                                 bound,
                                 config.confidence,
                                 10,
+                                1e-3 * (bound.1 - bound.0),
                             )?);
                         }
                         TuneIntervals::LikelihoodSlice(slices)
