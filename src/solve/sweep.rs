@@ -28,7 +28,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::layout::Layout;
-use super::linalg::lu_solve_in_place;
+use super::linalg::{lu_factor, lu_solve_factored, lu_solve_in_place};
 use crate::game::{Game, Mover, NONE};
 
 /// Clamp of log-beliefs (and log reach differences) so that the iteration stays finite
@@ -557,22 +557,6 @@ pub(crate) fn trace_beliefs(
     })
 }
 
-#[derive(Clone, Debug, Default)]
-struct ArcBuffers {
-    z: Vec<f64>,
-    w: Vec<f64>,
-    z_pred: Vec<f64>,
-    tangent: Vec<f64>,
-    tangent_prev: Vec<f64>,
-    g: Vec<f64>,
-    dir: Vec<f64>,
-    col: Vec<f64>,
-    rhs: Vec<f64>,
-    /// `m × (m+1)` Jacobian of G = Y(u, λ) − u, row-major.
-    jac: Vec<f64>,
-    aug: Vec<f64>,
-}
-
 impl Sweep {
     /// G(u, λ) = Y(u, λ) − u into `g`; leaves the profile, node values and `u_next` of
     /// the point for [`Sweep::directional`].
@@ -601,7 +585,8 @@ impl Sweep {
         let m = self.belief_nodes.len();
         let lambda = z[m];
         let dlambda = dir[m];
-        self.dvalues.fill(0.0);
+        // `dvalues` of terminal nodes stay 0 (set at allocation); every other node is
+        // written below before it is read.
         for i in 0..self.order.len() {
             let off = self.set_offset[i] as usize;
             let k = self.set_k[i] as usize;
@@ -697,30 +682,89 @@ impl Sweep {
         }
     }
 
-    /// Full Jacobian of G at `arc.z` (after `eval_g` there) into `arc.jac`.
-    fn jacobian_g(&mut self, game: &Game, arc: &mut ArcBuffers, values: &[f64], np: usize) {
+    /// Jacobian of G at `z` (after `eval_g` there), its first `cols` columns, into `jac`
+    /// (`m × stride`, row-major). `dir` and `col` are scratch of m + 1 entries.
+    #[allow(clippy::too_many_arguments)]
+    fn jacobian_g(
+        &mut self,
+        game: &Game,
+        z: &[f64],
+        dir: &mut [f64],
+        col: &mut [f64],
+        jac: &mut [f64],
+        stride: usize,
+        cols: usize,
+        values: &[f64],
+        np: usize,
+    ) {
         let m = self.belief_nodes.len();
-        let cols = m + 1;
+        dir.fill(0.0);
         for c in 0..cols {
-            arc.dir.fill(0.0);
-            arc.dir[c] = 1.0;
-            self.directional(game, &arc.z, &arc.dir, values, np, &mut arc.col);
+            dir[c] = 1.0;
+            self.directional(game, z, dir, values, np, col);
+            dir[c] = 0.0;
             for r in 0..m {
-                arc.jac[r * cols + c] = arc.col[r];
+                jac[r * stride + c] = col[r];
             }
         }
     }
 }
 
+#[derive(Clone, Debug, Default)]
+struct ArcBuffers {
+    /// Last accepted point (beliefs, λ) and G there.
+    z: Vec<f64>,
+    g_z: Vec<f64>,
+    /// Corrector iterate and G there.
+    w: Vec<f64>,
+    g: Vec<f64>,
+    z_pred: Vec<f64>,
+    /// Tangent at `z`, and the previous tangent: the normal of the corrector's hyperplane
+    /// (the last row of `aug`).
+    tangent: Vec<f64>,
+    tangent_prev: Vec<f64>,
+    dir: Vec<f64>,
+    col: Vec<f64>,
+    rhs: Vec<f64>,
+    /// `m × (m+1)` Jacobian of G = Y(u, λ) − u at `z`, row-major: exact after a
+    /// refresh, then carried along the path by Broyden rank-one updates.
+    jac: Vec<f64>,
+    /// LU factors of `[jac; tangent_prev]` and their pivots.
+    aug: Vec<f64>,
+    pivots: Vec<usize>,
+    /// LU factors of the belief block of the Jacobian, for Newton at fixed λ.
+    fixed: Vec<f64>,
+    fixed_pivots: Vec<usize>,
+}
+
 /// Maximum number of belief unknowns the dense belief tracer accepts.
 pub(crate) const MAX_BELIEF_UNKNOWNS: usize = 3000;
+/// Largest |G| at an accepted point along the path: the corrector only has to keep the
+/// path next to the branch (the answer is polished by Newton at the target).
+const PATH_TOLERANCE: f64 = 1e-6;
+/// Largest |G| of the answer (log-beliefs).
+const FINAL_TOLERANCE: f64 = 1e-12;
+/// Step control: the first corrector move (distance of the prediction to the branch)
+/// aimed at, and the largest accepted.
+const TARGET_FIRST_CORRECTION: f64 = 0.05;
+const MAX_FIRST_CORRECTION: f64 = 0.2;
+/// Ratio of successive corrector moves aimed at, and the largest tolerated.
+const TARGET_CONTRACTION: f64 = 0.3;
+const MAX_CONTRACTION: f64 = 0.6;
+/// Largest growth of the step from one step to the next.
+const MAX_GROWTH: f64 = 3.0;
 
+/// Factors `[jac; tangent_prev]` into `aug` and solves for the new unit tangent,
+/// oriented along `tangent_prev`.
 fn arc_tangent(arc: &mut ArcBuffers, n: usize) -> bool {
     arc.aug[..(n - 1) * n].copy_from_slice(&arc.jac[..(n - 1) * n]);
     arc.aug[(n - 1) * n..n * n].copy_from_slice(&arc.tangent_prev[..n]);
+    if !lu_factor(&mut arc.aug, &mut arc.pivots, n) {
+        return false;
+    }
     arc.tangent.fill(0.0);
     arc.tangent[n - 1] = 1.0;
-    if !lu_solve_in_place(&mut arc.aug, &mut arc.tangent, n) {
+    if !lu_solve_factored(&arc.aug, &arc.pivots, &mut arc.tangent, n) {
         return false;
     }
     let norm = arc.tangent.iter().map(|v| v * v).sum::<f64>().sqrt();
@@ -737,15 +781,51 @@ fn arc_tangent(arc: &mut ArcBuffers, n: usize) -> bool {
     true
 }
 
+/// Broyden's rank-one update of `jac` (m × n) along the accepted step `z → w`, with G
+/// values `g_z` and `g`: afterwards `jac · (w − z) = g − g_z`. `col` is scratch.
+fn broyden_update(arc: &mut ArcBuffers, m: usize, n: usize) {
+    let mut ss = 0.0;
+    for i in 0..n {
+        let d = arc.w[i] - arc.z[i];
+        arc.dir[i] = d;
+        ss += d * d;
+    }
+    if !(ss > 0.0 && ss.is_finite()) {
+        return;
+    }
+    for r in 0..m {
+        let row = &arc.jac[r * n..r * n + n];
+        let js: f64 = row.iter().zip(&arc.dir[..n]).map(|(a, b)| a * b).sum();
+        arc.col[r] = (arc.g[r] - arc.g_z[r] - js) / ss;
+    }
+    for r in 0..m {
+        let f = arc.col[r];
+        if f != 0.0 {
+            let row = &mut arc.jac[r * n..r * n + n];
+            for (a, d) in row.iter_mut().zip(&arc.dir[..n]) {
+                *a += f * d;
+            }
+        }
+    }
+}
+
 fn max_abs(v: &[f64]) -> f64 {
     v.iter()
         .fold(0.0f64, |m, x| if x.is_nan() { f64::NAN } else { m.max(x.abs()) })
 }
 
 /// Pseudo-arclength continuation of the belief fixed point G(u, λ) = 0 from λ = 0 to
-/// `target` (the first crossing), with Newton correctors on the dense Jacobian of G
-/// (one directional pass per column). Passes turning points. On success `s.prob` holds
-/// the QRE and `values` its node values.
+/// `target` (the first crossing). Passes turning points.
+///
+/// The corrector is a chord Newton on `[G(w) = 0, t_prev·(w − z_pred) = 0]` with one LU
+/// factorisation per step, which also yields the tangent. The Jacobian of G (one
+/// directional pass per column) is computed exactly at λ = 0 and whenever the corrector
+/// struggles; in between it follows the path by Broyden updates, so a step usually
+/// costs two or three passes over the tree. Intermediate points are corrected to
+/// [`PATH_TOLERANCE`]; the first crossing of the target is interpolated and solved by
+/// Newton at fixed λ to [`FINAL_TOLERANCE`], and must stay next to the interpolated
+/// point (otherwise the step is halved). On success `s.prob` holds the QRE and `values`
+/// its node values.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn trace_beliefs_arclength(
     game: &Game,
@@ -767,11 +847,12 @@ pub(crate) fn trace_beliefs_arclength(
         let a = &mut s.arc;
         for v in [
             &mut a.z,
+            &mut a.g_z,
             &mut a.w,
+            &mut a.g,
             &mut a.z_pred,
             &mut a.tangent,
             &mut a.tangent_prev,
-            &mut a.g,
             &mut a.dir,
             &mut a.col,
             &mut a.rhs,
@@ -780,131 +861,255 @@ pub(crate) fn trace_beliefs_arclength(
         }
         a.jac = vec![0.0; m * n];
         a.aug = vec![0.0; n * n];
+        a.pivots = vec![0; n];
+        a.fixed = vec![0.0; m * m];
+        a.fixed_pivots = vec![0; m];
     }
     let mut arc = std::mem::take(&mut s.arc);
-    let result = (|| {
-        // λ = 0: uniform play, beliefs from it.
-        arc.z.fill(0.0);
-        let mut g = std::mem::take(&mut arc.g);
-        s.eval_g(game, &arc.z, values, np, &mut g);
-        arc.z[..m].copy_from_slice(&s.u_next);
-        arc.z[m] = 0.0;
-        arc.tangent_prev.fill(0.0);
-        arc.tangent_prev[m] = 1.0;
-        let mut step = first_step;
-        if target > 0.0 {
-            s.eval_g(game, &arc.z, values, np, &mut g);
-            s.jacobian_g(game, &mut arc, values, np);
-            if !arc_tangent(&mut arc, n) {
-                arc.g = g;
-                return Err(GaveUp { lambda_reached: 0.0 });
-            }
-        }
-        let mut steps = 0;
-        while arc.z[m] < target {
-            steps += 1;
-            if steps > max_steps || step < 1e-12 * (1.0 + arc.z[m]) {
-                arc.g = g;
-                return Err(GaveUp {
-                    lambda_reached: arc.z[m],
-                });
-            }
-            for i in 0..n {
-                arc.z_pred[i] = arc.z[i] + step * arc.tangent[i];
-            }
-            arc.w.copy_from_slice(&arc.z_pred);
-            // Chord Newton on [G(w) = 0, t·(w − z_pred) = 0] with the Jacobian of the
-            // accepted point (kept in `arc.jac`).
-            let mut converged = false;
-            let mut previous = f64::INFINITY;
-            let mut iterations = 0;
-            for it in 0..15 {
-                iterations = it;
-                s.eval_g(game, &arc.w, values, np, &mut g);
-                let r = max_abs(&g[..m]);
-                if r.is_nan() {
-                    break;
-                }
-                if r <= 1e-9 {
-                    converged = true;
-                    break;
-                }
-                arc.aug[..m * n].copy_from_slice(&arc.jac[..m * n]);
-                arc.aug[m * n..n * n].copy_from_slice(&arc.tangent);
-                for r in 0..m {
-                    arc.rhs[r] = -g[r];
-                }
-                arc.rhs[m] = -(0..n)
-                    .map(|i| arc.tangent[i] * (arc.w[i] - arc.z_pred[i]))
-                    .sum::<f64>();
-                if !lu_solve_in_place(&mut arc.aug, &mut arc.rhs, n) {
-                    break;
-                }
-                let norm = arc.rhs.iter().map(|v| v * v).sum::<f64>().sqrt();
-                if norm > step.max(1e-3) || (it > 0 && norm > 0.7 * previous) {
-                    break;
-                }
-                previous = norm;
-                for i in 0..n {
-                    arc.w[i] += arc.rhs[i];
-                    if i < m {
-                        arc.w[i] = arc.w[i].clamp(LOG_FLOOR, 0.0);
-                    }
-                }
-            }
-            if !converged {
-                step *= 0.5;
-                continue;
-            }
-            if arc.w[m] >= target {
-                // First crossing: interpolate to the target and polish there with the
-                // fixed-λ corrector, requiring it to stay next to the interpolated point.
-                let frac = (target - arc.z[m]) / (arc.w[m] - arc.z[m]);
-                for j in 0..m {
-                    s.u_pred[j] = (arc.z[j] + frac * (arc.w[j] - arc.z[j])).clamp(LOG_FLOOR, 0.0);
-                }
-                let move_bound = 0.05_f64.min(10.0 * step);
-                if correct(
-                    game,
-                    s,
-                    target,
-                    values,
-                    np,
-                    1e-11,
-                    0.25 * tolerance,
-                    200,
-                    move_bound,
-                )
-                .is_some()
-                {
-                    arc.g = g;
-                    return Ok(());
-                }
-                step *= 0.5;
-                continue;
-            }
-            arc.z.copy_from_slice(&arc.w);
-            s.eval_g(game, &arc.z, values, np, &mut g);
-            s.jacobian_g(game, &mut arc, values, np);
-            arc.tangent_prev.copy_from_slice(&arc.tangent);
-            if !arc_tangent(&mut arc, n) {
-                arc.g = g;
-                return Err(GaveUp {
-                    lambda_reached: arc.z[m],
-                });
-            }
-            step *= match iterations {
-                0..=3 => 2.0,
-                4 => 1.3,
-                5..=6 => 1.0,
-                _ => 0.6,
-            };
-        }
-        arc.g = g;
-        Err(GaveUp {
-            lambda_reached: arc.z[m],
-        })
-    })();
+    let result = trace_arc(
+        game, s, &mut arc, values, np, target, tolerance, first_step, max_steps,
+    );
     s.arc = arc;
     result
+}
+
+#[allow(clippy::too_many_arguments)]
+fn trace_arc(
+    game: &Game,
+    s: &mut Sweep,
+    arc: &mut ArcBuffers,
+    values: &mut [f64],
+    np: usize,
+    target: f64,
+    tolerance: f64,
+    first_step: f64,
+    max_steps: usize,
+) -> Result<(), GaveUp> {
+    let m = s.belief_nodes.len();
+    let n = m + 1;
+    // λ = 0: uniform play, beliefs from it (G = 0 there exactly).
+    arc.z.fill(0.0);
+    s.eval_g(game, &arc.z, values, np, &mut arc.g_z);
+    arc.z[..m].copy_from_slice(&s.u_next);
+    arc.z[m] = 0.0;
+    if target == 0.0 {
+        s.eval_g(game, &arc.z, values, np, &mut arc.g_z);
+        return Ok(());
+    }
+    arc.tangent_prev.fill(0.0);
+    arc.tangent_prev[m] = 1.0;
+    let refresh = |s: &mut Sweep, arc: &mut ArcBuffers, values: &mut [f64]| -> bool {
+        s.eval_g(game, &arc.z, values, np, &mut arc.g_z);
+        let ArcBuffers { z, dir, col, jac, .. } = arc;
+        s.jacobian_g(game, z, dir, col, jac, n, n, values, np);
+        arc_tangent(arc, n)
+    };
+    if !refresh(s, arc, values) {
+        return Err(GaveUp { lambda_reached: 0.0 });
+    }
+    let mut fresh = true;
+    let mut step = first_step;
+    let mut steps = 0;
+    while arc.z[m] < target {
+        steps += 1;
+        if steps > max_steps || step < 1e-12 * (1.0 + arc.z[m]) {
+            return Err(GaveUp {
+                lambda_reached: arc.z[m],
+            });
+        }
+        for i in 0..n {
+            arc.z_pred[i] = arc.z[i] + step * arc.tangent[i];
+        }
+        arc.w.copy_from_slice(&arc.z_pred);
+        let mut converged = false;
+        let mut previous = f64::INFINITY;
+        let mut first_correction = 0.0;
+        let mut contraction = 0.0f64;
+        let mut iterations = 0;
+        for it in 0..12 {
+            iterations = it;
+            s.eval_g(game, &arc.w, values, np, &mut arc.g);
+            let r = max_abs(&arc.g[..m]);
+            if r.is_nan() {
+                break;
+            }
+            if r <= PATH_TOLERANCE || (it > 1 && previous <= 1e-9) {
+                converged = true;
+                break;
+            }
+            for r in 0..m {
+                arc.rhs[r] = -arc.g[r];
+            }
+            arc.rhs[m] = -(0..n)
+                .map(|i| arc.tangent_prev[i] * (arc.w[i] - arc.z_pred[i]))
+                .sum::<f64>();
+            if !lu_solve_factored(&arc.aug, &arc.pivots, &mut arc.rhs, n) {
+                break;
+            }
+            let norm = arc.rhs.iter().map(|v| v * v).sum::<f64>().sqrt();
+            if it == 0 {
+                // The predictor landed too far from the branch for this step length.
+                if norm > step.clamp(1e-3, MAX_FIRST_CORRECTION) {
+                    break;
+                }
+                first_correction = norm;
+            } else {
+                contraction = contraction.max(norm / previous);
+                if norm > MAX_CONTRACTION * previous {
+                    break;
+                }
+            }
+            previous = norm;
+            for i in 0..n {
+                arc.w[i] += arc.rhs[i];
+                if i < m {
+                    arc.w[i] = arc.w[i].clamp(LOG_FLOOR, 0.0);
+                }
+            }
+        }
+        if !converged {
+            if !fresh {
+                // Retry the step with the exact Jacobian before shortening it.
+                if !refresh(s, arc, values) {
+                    return Err(GaveUp {
+                        lambda_reached: arc.z[m],
+                    });
+                }
+                fresh = true;
+            } else {
+                step *= 0.5;
+            }
+            continue;
+        }
+        if arc.w[m] >= target {
+            if polish_at_target(game, s, arc, values, np, target, tolerance, step) {
+                return Ok(());
+            }
+            step *= 0.5;
+            // The polish moved the state away from `z`.
+            if !refresh(s, arc, values) {
+                return Err(GaveUp {
+                    lambda_reached: arc.z[m],
+                });
+            }
+            fresh = true;
+            continue;
+        }
+        // Accept `w`. The last evaluation was at `w`, so an exact Jacobian there needs
+        // only the directional passes.
+        arc.tangent_prev.copy_from_slice(&arc.tangent);
+        if iterations > 5 {
+            let ArcBuffers { w, dir, col, jac, .. } = &mut *arc;
+            s.jacobian_g(game, w, dir, col, jac, n, n, values, np);
+            fresh = true;
+        } else {
+            broyden_update(arc, m, n);
+            fresh = false;
+        }
+        arc.z.copy_from_slice(&arc.w);
+        arc.g_z.copy_from_slice(&arc.g);
+        if !arc_tangent(arc, n) {
+            if fresh || !refresh(s, arc, values) {
+                return Err(GaveUp {
+                    lambda_reached: arc.z[m],
+                });
+            }
+            fresh = true;
+        }
+        // Step control from the distance of the prediction to the branch (∝ step²)
+        // and the corrector's contraction (∝ step for the chord iteration).
+        let by_distance = if first_correction > 0.0 {
+            (TARGET_FIRST_CORRECTION / first_correction).sqrt()
+        } else {
+            MAX_GROWTH
+        };
+        let by_contraction = if contraction > 0.0 {
+            TARGET_CONTRACTION / contraction
+        } else {
+            MAX_GROWTH
+        };
+        step *= by_distance.min(by_contraction).clamp(0.5, MAX_GROWTH);
+    }
+    Err(GaveUp {
+        lambda_reached: arc.z[m],
+    })
+}
+
+/// Newton at fixed λ = `target` from the interpolation between the accepted point
+/// `arc.z` and the corrected point `arc.w` beyond the target. Succeeds when |G| reaches
+/// [`FINAL_TOLERANCE`], the profile's logit residual is at most `tolerance / 4`, and the
+/// answer's beliefs lie within `min(0.05, 10·step)` of the interpolated ones (a solution
+/// farther away may lie on another branch).
+#[allow(clippy::too_many_arguments)]
+fn polish_at_target(
+    game: &Game,
+    s: &mut Sweep,
+    arc: &mut ArcBuffers,
+    values: &mut [f64],
+    np: usize,
+    target: f64,
+    tolerance: f64,
+    step: f64,
+) -> bool {
+    let m = s.belief_nodes.len();
+    let n = m + 1;
+    let frac = (target - arc.z[m]) / (arc.w[m] - arc.z[m]);
+    for j in 0..m {
+        s.u_pred[j] = (arc.z[j] + frac * (arc.w[j] - arc.z[j])).clamp(LOG_FLOOR, 0.0);
+    }
+    let move_bound = 0.05_f64.min(10.0 * step);
+    arc.w[..m].copy_from_slice(&s.u_pred);
+    arc.w[m] = target;
+    // Start from the path's Jacobian (belief columns); refresh it when Newton contracts
+    // slowly.
+    for r in 0..m {
+        arc.fixed[r * m..r * m + m].copy_from_slice(&arc.jac[r * n..r * n + m]);
+    }
+    let mut factored = lu_factor(&mut arc.fixed, &mut arc.fixed_pivots, m);
+    let mut refreshes = 0;
+    let mut previous = f64::INFINITY;
+    for _ in 0..40 {
+        s.eval_g(game, &arc.w, values, np, &mut arc.g);
+        let r = max_abs(&arc.g[..m]);
+        if r.is_nan() {
+            return false;
+        }
+        if r <= FINAL_TOLERANCE || (r <= 1e-9 && r >= 0.5 * previous) {
+            // Converged (or stalled at rounding level): the profile must meet the
+            // tolerance and the answer must stay on this branch.
+            if s.residual(game, &s.u_next, target, values, np) > 0.25 * tolerance {
+                if r <= 1e-14 || r >= 0.5 * previous {
+                    return false;
+                }
+            } else {
+                let moved = (0..m).fold(0.0f64, |d, j| d.max((arc.w[j].exp() - s.u_pred[j].exp()).abs()));
+                return moved <= move_bound;
+            }
+        }
+        if (!factored || r > 0.25 * previous) && refreshes < 3 {
+            refreshes += 1;
+            let ArcBuffers {
+                w, dir, col, fixed, ..
+            } = &mut *arc;
+            s.jacobian_g(game, w, dir, col, fixed, m, m, values, np);
+            factored = lu_factor(&mut arc.fixed, &mut arc.fixed_pivots, m);
+        }
+        if !factored {
+            return false;
+        }
+        previous = r;
+        for j in 0..m {
+            arc.rhs[j] = -arc.g[j];
+        }
+        if !lu_solve_factored(&arc.fixed, &arc.fixed_pivots, &mut arc.rhs, m) {
+            return false;
+        }
+        if max_abs(&arc.rhs[..m]) > 1.0 {
+            return false;
+        }
+        for j in 0..m {
+            arc.w[j] = (arc.w[j] + arc.rhs[j]).clamp(LOG_FLOOR, 0.0);
+        }
+    }
+    false
 }
