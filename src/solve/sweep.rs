@@ -75,6 +75,9 @@ pub(crate) struct Sweep {
     dlogp: Vec<f64>,
     dvalues: Vec<f64>,
     dlog_reach: Vec<f64>,
+    /// Per node: whether the last tangent pass wrote its `dvalues`, and those nodes.
+    dirty: Vec<bool>,
+    touched: Vec<u32>,
     /// Dense arclength tracer on (beliefs, λ), sized on first use.
     arc: ArcBuffers,
     /// Anderson history, `MEMORY` columns of differences each.
@@ -160,6 +163,8 @@ impl Sweep {
         s.dlogp = vec![0.0; game.n_actions()];
         s.dvalues = vec![0.0; game.n_nodes() * layout.n_players];
         s.dlog_reach = vec![0.0; game.n_nodes()];
+        s.dirty = vec![false; game.n_nodes()];
+        s.touched = Vec::with_capacity(game.n_nodes());
         Some(s)
     }
 
@@ -585,18 +590,44 @@ impl Sweep {
         let m = self.belief_nodes.len();
         let lambda = z[m];
         let dlambda = dir[m];
-        // `dvalues` of terminal nodes stay 0 (set at allocation); every other node is
-        // written below before it is read.
+        // Only the sets whose action values move are processed: those with a moving
+        // belief, a child with a moving value, or all of them when λ moves. The others
+        // keep `dvalues` 0 (terminal nodes always; the nodes written by the previous
+        // pass are cleared first) and `dlogp` 0. A unit direction on one belief thus
+        // costs the path from its set up to the root instead of a whole pass.
+        for &n in &self.touched {
+            let n = n as usize;
+            self.dvalues[n * np..n * np + np].fill(0.0);
+            self.dirty[n] = false;
+        }
+        self.touched.clear();
         for i in 0..self.order.len() {
             let off = self.set_offset[i] as usize;
             let k = self.set_k[i] as usize;
             let nodes = &self.set_nodes[self.set_node_start[i] as usize..self.set_node_start[i + 1] as usize];
             let mover = self.set_mover[i];
+            let belief = self.set_belief[i];
+            let active = dlambda != 0.0
+                || (belief != NONE
+                    && dir[belief as usize..belief as usize + nodes.len()]
+                        .iter()
+                        .any(|&d| d != 0.0))
+                || nodes.iter().any(|&n| {
+                    let first = game.node_first_child[n as usize] as usize;
+                    self.dirty[first..first + k].iter().any(|&d| d)
+                });
+            if !active {
+                self.dlogp[off..off + k].fill(0.0);
+                continue;
+            }
+            for &n in nodes {
+                self.dirty[n as usize] = true;
+                self.touched.push(n);
+            }
             if mover == u32::MAX {
                 self.dlogp[off..off + k].fill(0.0);
             } else {
                 let p = mover as usize;
-                let belief = self.set_belief[i];
                 // dQ into dlogp first.
                 let dq = &mut self.dlogp[off..off + k];
                 if belief == NONE {
