@@ -94,8 +94,8 @@ pub(crate) fn lu_factor(a: &mut [f64], pivots: &mut [usize], n: usize) -> bool {
             if factor == 0.0 {
                 continue;
             }
-            for k in col + 1..n {
-                r[k] -= factor * pivot_row_values[k];
+            for (x, y) in r[col + 1..].iter_mut().zip(&pivot_row_values[col + 1..]) {
+                *x -= factor * y;
             }
         }
     }
@@ -109,18 +109,20 @@ pub(crate) fn lu_solve_factored(a: &[f64], pivots: &[usize], b: &mut [f64], n: u
         b.swap(col, pivots[col]);
     }
     for row in 1..n {
-        let mut s = b[row];
-        for k in 0..row {
-            s -= a[row * n + k] * b[k];
-        }
-        b[row] = s;
+        let dot: f64 = a[row * n..row * n + row]
+            .iter()
+            .zip(&b[..row])
+            .map(|(x, y)| x * y)
+            .sum();
+        b[row] -= dot;
     }
     for row in (0..n).rev() {
-        let mut s = b[row];
-        for k in row + 1..n {
-            s -= a[row * n + k] * b[k];
-        }
-        b[row] = s / a[row * n + row];
+        let dot: f64 = a[row * n + row + 1..row * n + n]
+            .iter()
+            .zip(&b[row + 1..n])
+            .map(|(x, y)| x * y)
+            .sum();
+        b[row] = (b[row] - dot) / a[row * n + row];
     }
     b[..n].iter().all(|v| v.is_finite())
 }

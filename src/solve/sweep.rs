@@ -78,6 +78,8 @@ pub(crate) struct Sweep {
     /// Per node: whether the last tangent pass wrote its `dvalues`, and those nodes.
     dirty: Vec<bool>,
     touched: Vec<u32>,
+    /// `exp(u_next)` at the last `eval_g` point, for the tangent passes.
+    belief_prob: Vec<f64>,
     /// Dense arclength tracer on (beliefs, λ), sized on first use.
     arc: ArcBuffers,
     /// Anderson history, `MEMORY` columns of differences each.
@@ -152,6 +154,7 @@ impl Sweep {
             &mut s.u_pred,
             &mut s.accepted,
             &mut s.accepted_prev,
+            &mut s.belief_prob,
         ] {
             *v = vec![0.0; m];
         }
@@ -572,6 +575,7 @@ impl Sweep {
         self.forward(game, &mut u_next);
         for j in 0..m {
             g[j] = u_next[j] - z[j];
+            self.belief_prob[j] = u_next[j].exp();
         }
         self.u_next = u_next;
     }
@@ -699,7 +703,7 @@ impl Sweep {
                 nodes
                     .iter()
                     .enumerate()
-                    .map(|(j, &n)| self.u_next[b + j].exp() * self.dlog_reach[n as usize])
+                    .map(|(j, &n)| self.belief_prob[b + j] * self.dlog_reach[n as usize])
                     .sum()
             };
             for (j, &n) in nodes.iter().enumerate() {
