@@ -38,16 +38,20 @@ fn backward_passes(c: &mut Criterion) {
 fn signaling_qre(c: &mut Criterion) {
     let mut group = c.benchmark_group("qre_signaling");
     group.measurement_time(Duration::from_secs(3)).sample_size(10);
-    // The belief continuation on ~1,000 nodes; the arclength tracer (dense Newton on all
-    // action probabilities) on ~100 nodes.
-    for (nodes_per_type, method) in [(500, QreMethod::BeliefContinuation), (50, QreMethod::Arclength)] {
+    // The default tracer (pseudo-arclength on the beliefs) and the opt-in belief
+    // continuation on ~1,000 nodes, and the default tracer on ~100 nodes.
+    for (nodes_per_type, method) in [
+        (500, QreMethod::Arclength),
+        (500, QreMethod::BeliefContinuation),
+        (50, QreMethod::Arclength),
+    ] {
         let game = random_signaling_game(2, nodes_per_type, 11);
         let mut ws = Workspace::new(&game);
         let mut profile = Profile {
             probs: vec![0.0; game.n_actions()],
         };
         group.throughput(Throughput::Elements(game.n_nodes() as u64));
-        for lambda in [0.05, 0.5] {
+        for lambda in [0.05, 0.5, 2.0] {
             let config = QreConfig {
                 lambda,
                 method,
