@@ -2,8 +2,10 @@
 
 use std::path::Path;
 
+use super::args::SolverFlag;
 use crate::diag::Diagnostics;
-use crate::model::{self, Model};
+use crate::model::{self, DefaultSolver, Model};
+use crate::simulate::{RunConfig, SolverChoice};
 
 /// A command's failure, with the exit code it maps to.
 #[derive(Debug)]
@@ -123,4 +125,49 @@ pub fn check_lambda(lambda: Option<f64>) -> Result<Option<f64>, CliError> {
         ))),
         other => Ok(other),
     }
+}
+
+/// The flags every Monte Carlo command shares, before defaults are applied.
+pub struct RunFlags<'a> {
+    pub solver: Option<SolverFlag>,
+    pub lambda: Option<f64>,
+    pub trials: Option<u64>,
+    pub seed: Option<u64>,
+    pub threads: Option<usize>,
+    pub sets: &'a [String],
+}
+
+/// Resolves the run configuration in one place: the scenario's defaults, overridden by
+/// the flags, checked.
+pub fn resolve_run_config(model: &Model, flags: &RunFlags<'_>) -> Result<RunConfig, CliError> {
+    let lambda = check_lambda(flags.lambda)?;
+    let solver = match flags.solver {
+        Some(SolverFlag::Spe) => SolverChoice::Spe,
+        Some(SolverFlag::Qre) => SolverChoice::Qre { lambda },
+        Some(SolverFlag::Nash) => {
+            return Err(CliError::Input(
+                "error: --solver nash is for normal-form games; use spe or qre".into(),
+            ));
+        }
+        None => match model.default_solver() {
+            DefaultSolver::Spe => SolverChoice::Spe,
+            DefaultSolver::Qre => SolverChoice::Qre { lambda },
+        },
+    };
+    if lambda.is_some() && solver == SolverChoice::Spe {
+        return Err(CliError::Input(
+            "error: --lambda applies to the qre solver only".into(),
+        ));
+    }
+    let trials = flags.trials.unwrap_or(model.default_trials());
+    if trials == 0 {
+        return Err(CliError::Input("error: --trials must be at least 1".into()));
+    }
+    Ok(RunConfig {
+        trials,
+        seed: flags.seed.unwrap_or(model.default_seed()),
+        threads: resolve_threads(flags.threads)?,
+        solver,
+        fixed: parse_sets(model, flags.sets)?,
+    })
 }

@@ -10,9 +10,9 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
-use super::args::{RunArgs, SolverFlag};
-use super::common::{CliError, check_lambda, load_model, parse_sets, resolve_threads};
-use crate::model::{DefaultSolver, Model};
+use super::args::RunArgs;
+use super::common::{CliError, RunFlags, load_model, resolve_run_config};
+use crate::model::Model;
 use crate::output::{AtomicFile, prepare_out_dir, write_atomic};
 use crate::simulate::{
     RunConfig, RunResult, SolverChoice, Summary, csv_header, replay_row, run as run_trials,
@@ -51,36 +51,17 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
 }
 
 fn resolve_config(model: &Model, args: &RunArgs) -> Result<RunConfig, CliError> {
-    let lambda = check_lambda(args.lambda)?;
-    let solver = match args.solver {
-        Some(SolverFlag::Spe) => SolverChoice::Spe,
-        Some(SolverFlag::Qre) => SolverChoice::Qre { lambda },
-        Some(SolverFlag::Nash) => {
-            return Err(CliError::Input(
-                "error: --solver nash is for normal-form games; use spe or qre".into(),
-            ));
-        }
-        None => match model.default_solver() {
-            DefaultSolver::Spe => SolverChoice::Spe,
-            DefaultSolver::Qre => SolverChoice::Qre { lambda },
+    resolve_run_config(
+        model,
+        &RunFlags {
+            solver: args.solver,
+            lambda: args.lambda,
+            trials: args.trials,
+            seed: args.seed,
+            threads: args.threads,
+            sets: &args.sets,
         },
-    };
-    if lambda.is_some() && solver == SolverChoice::Spe {
-        return Err(CliError::Input(
-            "error: --lambda applies to the qre solver only".into(),
-        ));
-    }
-    let trials = args.trials.unwrap_or(model.default_trials());
-    if trials == 0 {
-        return Err(CliError::Input("error: --trials must be at least 1".into()));
-    }
-    Ok(RunConfig {
-        trials,
-        seed: args.seed.unwrap_or(model.default_seed()),
-        threads: resolve_threads(args.threads)?,
-        solver,
-        fixed: parse_sets(model, &args.sets)?,
-    })
+    )
 }
 
 /// `out/<scenario file stem>`.

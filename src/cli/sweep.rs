@@ -17,8 +17,8 @@ use std::path::Path;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
-use super::args::{DesignFlag, EvaluationArgs, SolverFlag, SweepArgs};
-use super::common::{CliError, check_lambda, load_model, parse_sets, resolve_threads};
+use super::args::{DesignFlag, EvaluationArgs, SweepArgs};
+use super::common::{CliError, RunFlags, load_model, resolve_run_config};
 use super::run::cancel_flag;
 use crate::analyze::AnalyzeError;
 use crate::analyze::params::{ParamRange, VarySpec, check_distinct, parse_vary};
@@ -26,7 +26,7 @@ use crate::analyze::runs::{
     AnalysisError, finished_sweep_points, sweep_csv_header, sweep_csv_rows, sweep_model,
 };
 use crate::analyze::sweep::{SweepDesign, SweepPlan, plan_sweep};
-use crate::model::{DefaultSolver, Model};
+use crate::model::Model;
 use crate::output::{prepare_out_dir, write_atomic};
 use crate::simulate::{RunConfig, SolverChoice};
 
@@ -69,36 +69,17 @@ pub fn run(args: &SweepArgs) -> Result<(), CliError> {
 /// The run configuration every evaluation of an analysis shares (the analysed
 /// parameters are fixed on top of it point by point).
 pub(super) fn base_config(model: &Model, args: &EvaluationArgs) -> Result<RunConfig, CliError> {
-    let lambda = check_lambda(args.lambda)?;
-    let solver = match args.solver {
-        Some(SolverFlag::Spe) => SolverChoice::Spe,
-        Some(SolverFlag::Qre) => SolverChoice::Qre { lambda },
-        Some(SolverFlag::Nash) => {
-            return Err(CliError::Input(
-                "error: --solver nash is for normal-form games; use spe or qre".into(),
-            ));
-        }
-        None => match model.default_solver() {
-            DefaultSolver::Spe => SolverChoice::Spe,
-            DefaultSolver::Qre => SolverChoice::Qre { lambda },
+    resolve_run_config(
+        model,
+        &RunFlags {
+            solver: args.solver,
+            lambda: args.lambda,
+            trials: args.trials,
+            seed: args.seed,
+            threads: args.threads,
+            sets: &args.sets,
         },
-    };
-    if lambda.is_some() && solver == SolverChoice::Spe {
-        return Err(CliError::Input(
-            "error: --lambda applies to the qre solver only".into(),
-        ));
-    }
-    let trials = args.trials.unwrap_or(model.default_trials());
-    if trials == 0 {
-        return Err(CliError::Input("error: --trials must be at least 1".into()));
-    }
-    Ok(RunConfig {
-        trials,
-        seed: args.seed.unwrap_or(model.default_seed()),
-        threads: resolve_threads(args.threads)?,
-        solver,
-        fixed: parse_sets(model, &args.sets)?,
-    })
+    )
 }
 
 /// An analysed parameter may not also be fixed with `--set`.
