@@ -13,7 +13,7 @@ use super::trial::{SolverChoice, TrialSpec, Worker};
 
 /// Trials per chunk. Part of the reproducibility contract: statistics are merged chunk
 /// by chunk, so changing it may change the last digits of summaries.
-pub const CHUNK: u64 = 1000;
+pub const CHUNK: u64 = 250;
 /// Chunks processed between two checks of the cancel flag and two progress updates.
 const WAVE: usize = 16;
 
