@@ -3,59 +3,6 @@
 // Index loops mirror the math of the passes over several parallel arrays.
 #![allow(clippy::needless_range_loop)]
 
-/// Solves `a · x = b` in place: `a` is `n × n` row-major and is overwritten by its LU
-/// factors, `b` becomes `x`. Returns `false` when the matrix is numerically singular.
-pub(crate) fn lu_solve_in_place(a: &mut [f64], b: &mut [f64], n: usize) -> bool {
-    debug_assert!(a.len() >= n * n && b.len() >= n);
-    let scale = a[..n * n].iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    if !(scale.is_finite() && scale > 0.0) {
-        return false;
-    }
-    for col in 0..n {
-        let mut pivot_row = col;
-        let mut pivot_abs = a[col * n + col].abs();
-        for row in col + 1..n {
-            let v = a[row * n + col].abs();
-            if v > pivot_abs {
-                pivot_abs = v;
-                pivot_row = row;
-            }
-        }
-        if pivot_abs <= scale * 1e-300 || !pivot_abs.is_finite() {
-            return false;
-        }
-        if pivot_row != col {
-            for k in 0..n {
-                a.swap(col * n + k, pivot_row * n + k);
-            }
-            b.swap(col, pivot_row);
-        }
-        let pivot = a[col * n + col];
-        let (upper, lower) = a.split_at_mut((col + 1) * n);
-        let pivot_row_values = &upper[col * n..col * n + n];
-        for row in 0..n - col - 1 {
-            let r = &mut lower[row * n..row * n + n];
-            let factor = r[col] / pivot;
-            if factor == 0.0 {
-                continue;
-            }
-            r[col] = factor;
-            for k in col + 1..n {
-                r[k] -= factor * pivot_row_values[k];
-            }
-            b[col + 1 + row] -= factor * b[col];
-        }
-    }
-    for row in (0..n).rev() {
-        let mut s = b[row];
-        for k in row + 1..n {
-            s -= a[row * n + k] * b[k];
-        }
-        b[row] = s / a[row * n + row];
-    }
-    b[..n].iter().all(|v| v.is_finite())
-}
-
 /// LU factorisation with partial pivoting of the `n × n` row-major `a`, in place, for
 /// several solves with one matrix ([`lu_solve_factored`]). `pivots[col]` receives the
 /// row swapped into `col`. Returns `false` when the matrix is numerically singular.

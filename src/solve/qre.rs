@@ -31,7 +31,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::layout::{CHANCE, TERMINAL};
-use super::linalg::lu_solve_in_place;
+use super::linalg::{lu_factor, lu_solve_factored};
 use super::{SolveError, Workspace};
 use crate::game::{Game, Mover, NO_OUTCOME, NONE, Profile};
 
@@ -125,6 +125,8 @@ pub(crate) struct QreScratch {
     /// Jacobian `n × (n+1)` row-major, then the augmented `(n+1) × (n+1)` system.
     jac: Vec<f64>,
     aug: Vec<f64>,
+    /// Row pivots of the last factorisation of `aug`.
+    pivots: Vec<usize>,
 }
 
 impl QreScratch {
@@ -568,7 +570,8 @@ fn newton_fixed_lambda(game: &Game, ws: &mut Workspace, iterations: usize) -> f6
             s.aug[row * nv..row * nv + nv].copy_from_slice(&s.jac[row * cols..row * cols + nv]);
             s.rhs[row] = -s.h[row];
         }
-        if !lu_solve_in_place(&mut s.aug, &mut s.rhs, nv) {
+        if !(lu_factor(&mut s.aug, &mut s.pivots, nv) && lu_solve_factored(&s.aug, &s.pivots, &mut s.rhs, nv))
+        {
             residual = f64::NAN;
             break;
         }
@@ -594,7 +597,7 @@ fn tangent(ws: &mut Workspace) -> bool {
     s.aug[(n - 1) * n..n * n].copy_from_slice(&s.tangent_prev[..n]);
     s.tangent[..n].fill(0.0);
     s.tangent[n - 1] = 1.0;
-    if !lu_solve_in_place(&mut s.aug, &mut s.tangent, n) {
+    if !(lu_factor(&mut s.aug, &mut s.pivots, n) && lu_solve_factored(&s.aug, &s.pivots, &mut s.tangent, n)) {
         return false;
     }
     let norm = s.tangent[..n].iter().map(|v| v * v).sum::<f64>().sqrt();
@@ -627,6 +630,7 @@ fn trace(
     if ws.qre.jac.len() < nv * n {
         ws.qre.jac = vec![0.0; nv * n];
         ws.qre.aug = vec![0.0; n * n];
+        ws.qre.pivots = vec![0; n];
     }
     let target = config.lambda;
     // The centroid at λ = 0.
@@ -698,7 +702,9 @@ fn trace(
                     s.rhs[row] = -s.h[row];
                 }
                 s.rhs[nv] = -(0..n).map(|i| s.tangent[i] * (w[i] - s.z_pred[i])).sum::<f64>();
-                if !lu_solve_in_place(&mut s.aug, &mut s.rhs, n) {
+                if !(lu_factor(&mut s.aug, &mut s.pivots, n)
+                    && lu_solve_factored(&s.aug, &s.pivots, &mut s.rhs, n))
+                {
                     break;
                 }
                 let norm = s.rhs[..n].iter().map(|v| v * v).sum::<f64>().sqrt();

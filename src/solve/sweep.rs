@@ -28,7 +28,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::layout::Layout;
-use super::linalg::{lu_factor, lu_solve_factored, lu_solve_in_place};
+use super::linalg::{lu_factor, lu_solve_factored};
 use crate::game::{Game, Mover, NONE};
 
 /// Clamp of log-beliefs (and log reach differences) so that the iteration stays finite
@@ -86,6 +86,7 @@ pub(crate) struct Sweep {
     du: Vec<f64>,
     dg: Vec<f64>,
     small: Vec<f64>,
+    small_pivots: Vec<usize>,
     gamma: Vec<f64>,
 }
 
@@ -161,6 +162,7 @@ impl Sweep {
         s.du = vec![0.0; m * MEMORY];
         s.dg = vec![0.0; m * MEMORY];
         s.small = vec![0.0; MEMORY * MEMORY];
+        s.small_pivots = vec![0; MEMORY];
         s.gamma = vec![0.0; MEMORY];
         s.q = vec![0.0; game.n_actions()];
         s.dlogp = vec![0.0; game.n_actions()];
@@ -436,7 +438,8 @@ fn correct(
             for a in 0..k {
                 s.small[a * k + a] += 1e-10 * trace + 1e-300;
             }
-            solved = lu_solve_in_place(&mut s.small, &mut s.gamma, k);
+            solved = lu_factor(&mut s.small, &mut s.small_pivots, k)
+                && lu_solve_factored(&s.small, &s.small_pivots, &mut s.gamma, k);
         }
         if solved {
             for j in 0..m {
