@@ -26,6 +26,14 @@ const CAPTION_LINE_HEIGHT: u32 = 17;
 const CAPTION_CHARS_PER_LINE: usize = 118;
 const COLOUR_BAR_WIDTH: u32 = 190;
 const FONT: &str = "sans-serif";
+const MARGIN: u32 = 14;
+const X_LABEL_AREA: u32 = 52;
+const Y_LABEL_AREA: u32 = 78;
+const TICK_LABEL_SIZE: u32 = 13;
+/// Room an axis description takes beyond its tick labels, inside the label area.
+const AXIS_DESC_ROOM: u32 = 34;
+/// Gap between the axis line and a rotated tick label.
+const TICK_LABEL_GAP: i32 = 8;
 
 /// The Okabe–Ito palette, distinguishable under the common colour-vision deficiencies.
 /// Series take them in this order (black last, as it is also the axis colour).
@@ -254,11 +262,22 @@ fn builder<'a, 'b>(area: &'a Area<'b>, title: &str) -> ChartBuilder<'a, 'b, SVGB
     let mut builder = ChartBuilder::on(area);
     builder
         .caption(title, (FONT, 20))
-        .margin(14)
+        .margin(MARGIN)
         .margin_right(LEGEND_WIDTH)
-        .x_label_area_size(52)
-        .y_label_area_size(78);
+        .x_label_area_size(X_LABEL_AREA)
+        .y_label_area_size(Y_LABEL_AREA);
     builder
+}
+
+/// The width in pixels of the widest tick label, by plotters' own estimate (the one that
+/// lays out the SVG text).
+fn widest_tick_label(area: &Area<'_>, labels: &[String]) -> Result<u32, Box<dyn Error>> {
+    let style = TextStyle::from((FONT, TICK_LABEL_SIZE).into_font());
+    let mut widest = 0;
+    for label in labels {
+        widest = widest.max(area.estimate_text_size(label, &style)?.0);
+    }
+    Ok(widest)
 }
 
 /// What a legend entry's symbol looks like.
@@ -395,18 +414,35 @@ fn draw_interval_bars(area: &Area<'_>, figure: &Figure, bars: &[IntervalBar]) ->
     let mut legend = Legend::new();
     let labels: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
     let (lo, hi) = padded_range(bars.iter().flat_map(|b| [b.mean, b.ci_low, b.ci_high]), true);
-    let mut chart = builder(area, &figure.title).build_cartesian_2d(category_axis(bars.len()), lo..hi)?;
+    // Long category names (outcome ids) side by side run into each other: then they are
+    // drawn turned a quarter turn, reading upwards, under a label area tall enough for them.
+    let tick_labels: Vec<String> = (0..bars.len())
+        .map(|i| category_label(&labels, i as f64))
+        .collect();
+    let widest = widest_tick_label(area, &tick_labels)?;
+    let slot_width = (WIDTH - LEGEND_WIDTH - MARGIN - Y_LABEL_AREA) / bars.len().max(1) as u32;
+    let rotate = widest + 8 > slot_width;
+    let mut chart_builder = builder(area, &figure.title);
+    if rotate {
+        chart_builder.x_label_area_size(widest + TICK_LABEL_GAP as u32 + AXIS_DESC_ROOM);
+    }
+    let mut chart = chart_builder.build_cartesian_2d(category_axis(bars.len()), lo..hi)?;
     let label_of = |v: &f64| category_label(&labels, *v);
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
+    let mut mesh = chart.configure_mesh();
+    mesh.disable_x_mesh()
         .x_desc(figure.x_label.as_str())
         .y_desc(figure.y_label.as_str())
         .x_label_formatter(&label_of)
         .axis_desc_style((FONT, 15))
-        .label_style((FONT, 13))
-        .max_light_lines(2)
-        .draw()?;
+        .label_style((FONT, TICK_LABEL_SIZE))
+        .max_light_lines(2);
+    if rotate {
+        // Rotated labels are drawn below by hand: plotters centres every x tick label on
+        // its anchor, which would put half of a rotated label inside the plot. Its own
+        // labels are made transparent, which the SVG backend leaves out (the ticks stay).
+        mesh.x_label_style(TextStyle::from((FONT, TICK_LABEL_SIZE).into_font()).color(&TRANSPARENT));
+    }
+    mesh.draw()?;
     chart.draw_series(
         bars.iter()
             .enumerate()
@@ -423,6 +459,16 @@ fn draw_interval_bars(area: &Area<'_>, figure: &Figure, bars: &[IntervalBar]) ->
             .flat_map(|(i, b)| whisker_vertical(i as f64, b.ci_low, b.ci_high, 0.08, BLACK.stroke_width(2))),
     )?;
     legend.push(LegendEntry::new("95% interval", Swatch::Whisker));
+    if rotate {
+        // Anchored at the label's end, so each label hangs down from its tick.
+        let style = TextStyle::from((FONT, TICK_LABEL_SIZE).into_font())
+            .transform(FontTransform::Rotate270)
+            .pos(Pos::new(HPos::Right, VPos::Center));
+        for (i, label) in tick_labels.iter().enumerate() {
+            let (x, y) = chart.backend_coord(&(i as f64, lo));
+            area.draw(&Text::new(label.clone(), (x, y + TICK_LABEL_GAP), style.clone()))?;
+        }
+    }
     Ok(legend)
 }
 
@@ -830,7 +876,13 @@ fn draw_tornado(area: &Area<'_>, figure: &Figure, data: &Tornado) -> LegendResul
         }),
         true,
     );
-    let mut chart = builder(area, &figure.title).build_cartesian_2d(x_lo..x_hi, category_axis(n))?;
+    // Parameter names sit left of their bars: the label area widens to hold the longest
+    // one beside the axis description.
+    let tick_labels: Vec<String> = (0..n).map(|i| category_label(&labels, i as f64)).collect();
+    let widest = widest_tick_label(area, &tick_labels)?;
+    let mut chart_builder = builder(area, &figure.title);
+    chart_builder.y_label_area_size(Y_LABEL_AREA.max(widest + TICK_LABEL_GAP as u32 + AXIS_DESC_ROOM));
+    let mut chart = chart_builder.build_cartesian_2d(x_lo..x_hi, category_axis(n))?;
     let label_of = |v: &f64| category_label(&labels, *v);
     chart
         .configure_mesh()
@@ -906,5 +958,116 @@ pub fn format_number(value: f64) -> String {
         text.trim_end_matches('0').trim_end_matches('.').to_owned()
     } else {
         text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An attribute of an SVG opening tag, as a number.
+    fn attribute(tag: &str, name: &str) -> f64 {
+        let start = tag.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+        let end = start + tag[start..].find('"').unwrap();
+        tag[start..end].parse().unwrap()
+    }
+
+    /// The `<text>` elements of an SVG: (opening tag, trimmed content).
+    fn texts(svg: &str) -> Vec<(String, String)> {
+        svg.split("<text ")
+            .skip(1)
+            .map(|rest| {
+                let tag_end = rest.find('>').unwrap();
+                let content_end = rest.find("</text>").unwrap();
+                (
+                    format!(" {}", &rest[..tag_end]),
+                    rest[tag_end + 1..content_end].trim().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// Renders outcome bars named `labels` and checks that the tick labels are turned
+    /// exactly when `expect_rotated`, and that turned labels keep apart from each other
+    /// and from the axis description below them.
+    fn check(labels: &[&str], expect_rotated: bool) {
+        let figure = Figure {
+            id: "outcome_probabilities".into(),
+            title: "Outcome probabilities".into(),
+            x_label: "outcome".into(),
+            y_label: "probability".into(),
+            caption: "caption".into(),
+            data: FigureData::IntervalBars {
+                bars: labels
+                    .iter()
+                    .map(|label| IntervalBar {
+                        label: (*label).into(),
+                        mean: 0.1,
+                        ci_low: 0.05,
+                        ci_high: 0.15,
+                        n: 10,
+                    })
+                    .collect(),
+            },
+        };
+        let svg = render_svg(&figure).unwrap();
+        let texts = texts(&svg);
+        let (desc_tag, _) = texts.iter().find(|(_, content)| content == "outcome").unwrap();
+        let desc_y = attribute(desc_tag, "y");
+        let mut previous_x = f64::NEG_INFINITY;
+        for label in labels {
+            let matching: Vec<&String> = texts
+                .iter()
+                .filter(|(_, content)| content == label)
+                .map(|(tag, _)| tag)
+                .collect();
+            assert_eq!(matching.len(), 1, "{label} drawn once in {labels:?}");
+            let tag = matching[0];
+            assert_eq!(
+                tag.contains("rotate(270"),
+                expect_rotated,
+                "{label} in {labels:?}: {tag}"
+            );
+            let x = attribute(tag, "x");
+            let font_size = attribute(tag, "font-size");
+            if expect_rotated {
+                assert!(
+                    x - previous_x >= 1.2 * font_size,
+                    "{label} crowds its neighbour: {tag}"
+                );
+                // A generous 0.65 em per character for a sans-serif face.
+                let length = 0.65 * font_size * label.chars().count() as f64;
+                assert!(
+                    attribute(tag, "y") + length < desc_y,
+                    "{label} runs into the axis description"
+                );
+            }
+            previous_x = x;
+        }
+        assert!(
+            desc_y < PLOT_HEIGHT as f64,
+            "axis description stays above the caption"
+        );
+    }
+
+    #[test]
+    fn long_category_labels_are_turned_and_keep_apart() {
+        check(&["japan", "dprk", "usa", "rok"], false);
+        check(&["yes", "no"], false);
+        check(
+            &[
+                "status_quo",
+                "shelved",
+                "deal_abductees",
+                "deal_comprehensive",
+                "deal_missiles",
+                "summit_no_deal",
+                "rejection",
+                "lapsed",
+                "escalation",
+            ],
+            true,
+        );
+        check(&["deal_comprehensive", "summit_no_deal"], false);
     }
 }
