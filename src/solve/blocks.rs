@@ -15,6 +15,14 @@
 //! logit backward pass. On scenario games, where a private type is drawn separately in
 //! each branch of the opening moves, this turns one joint problem over hundreds of
 //! unknowns into several independent problems of a dozen each.
+//!
+//! **Twins.** Blocks of the same shape often differ only by what the moves above them
+//! added: every terminal payoff of a player moved by one constant. The logit
+//! conditions compare a player's action values at one set, which all move by that
+//! constant, so such blocks share their QRE correspondence branch for branch, and the
+//! answer of the earlier block is copied (the node values are recomputed with the
+//! block's own payoffs). The test is on the numbers of each solve (1e-12 relative), so
+//! it is deterministic and a block that differs anywhere is traced.
 
 use super::qre::QreConfig;
 use super::qre_into;
@@ -36,6 +44,15 @@ struct Block {
     action_map: Vec<u32>,
     /// Chance actions of the block, as (sub, full) global action pairs.
     chance_map: Vec<(u32, u32)>,
+    /// Earlier blocks with the same shape. When, in a solve, one of them has the same
+    /// chance probabilities and terminal payoffs that differ from this block's by one
+    /// constant per player, its profile is this block's QRE too (see [`Blocks::solve`]).
+    twins: Vec<u32>,
+    /// Per node of the block: the payoffs accumulated from the block root, refreshed
+    /// with the numbers.
+    acc: Vec<f64>,
+    /// Terminal nodes of the block.
+    terminals: Vec<u32>,
 }
 
 /// The decomposition of one game shape into blocks (see the module documentation).
@@ -46,6 +63,8 @@ pub(crate) struct Blocks {
     root_block: Vec<u32>,
     /// Per full node: whether it lies strictly inside a block (below its root).
     inside: Vec<bool>,
+    /// Blocks traced (not copied from a twin) by the last solve.
+    traced: usize,
 }
 
 impl Blocks {
@@ -62,16 +81,20 @@ impl Blocks {
         let n = game.n_nodes();
         let mut root_block = vec![NONE; n];
         let mut inside = vec![false; n];
-        let mut blocks = Vec::with_capacity(roots.len());
+        let mut blocks: Vec<Block> = Vec::with_capacity(roots.len());
         for (b, &root) in roots.iter().enumerate() {
             root_block[root] = b as u32;
-            let block = extract(game, root, &mut inside)?;
+            let mut block = extract(game, root, &mut inside)?;
+            block.twins = (0..b as u32)
+                .filter(|&c| same_shape(&blocks[c as usize].game, &block.game))
+                .collect();
             blocks.push(block);
         }
         Some(Blocks {
             blocks,
             root_block,
             inside,
+            traced: 0,
         })
     }
 
@@ -86,7 +109,10 @@ impl Blocks {
         profile: &mut Profile,
     ) -> Result<(), SolveError> {
         let np = game.n_players();
-        for block in &mut self.blocks {
+        self.traced = 0;
+        for b in 0..self.blocks.len() {
+            let (done, rest) = self.blocks.split_at_mut(b);
+            let block = &mut rest[0];
             {
                 let payoffs = block.game.outcome_payoffs_mut();
                 for &(sub, full) in &block.outcome_map {
@@ -100,12 +126,23 @@ impl Blocks {
                     chance[sub as usize] = game.chance_probs()[full as usize];
                 }
             }
-            block.game.sync_chance(&mut block.profile);
-            qre_into(&block.game, config, &mut block.ws, &mut block.profile)?;
+            accumulate(&block.game, &mut block.acc);
+            let twin = block
+                .twins
+                .iter()
+                .map(|&c| &done[c as usize])
+                .find(|twin| shifted_twins(twin, block, np));
+            if let Some(twin) = twin {
+                block.profile.probs.copy_from_slice(&twin.profile.probs);
+            } else {
+                block.game.sync_chance(&mut block.profile);
+                qre_into(&block.game, config, &mut block.ws, &mut block.profile)?;
+                self.traced += 1;
+            }
+            block.game.node_values(&block.profile, &mut block.values);
             for (sub, &full) in block.action_map.iter().enumerate() {
                 profile.probs[full as usize] = block.profile.probs[sub];
             }
-            block.game.node_values(&block.profile, &mut block.values);
             let r = block.root as usize;
             values[r * np..r * np + np].copy_from_slice(&block.values[..np]);
         }
@@ -165,6 +202,70 @@ impl Blocks {
         }
         Ok(())
     }
+}
+
+/// Whether two block games have the same tree, information sets and outcome
+/// placement (labels aside), so that one's profile and node values fit the other.
+fn same_shape(a: &Game, b: &Game) -> bool {
+    a.n_players() == b.n_players()
+        && a.node_infoset == b.node_infoset
+        && a.node_first_child == b.node_first_child
+        && a.node_parent == b.node_parent
+        && a.node_in_action == b.node_in_action
+        && a.node_outcome == b.node_outcome
+        && a.action_infoset == b.action_infoset
+        && a.infosets.len() == b.infosets.len()
+        && a.infosets
+            .iter()
+            .zip(&b.infosets)
+            .all(|(x, y)| x.mover == y.mover && x.action_offset == y.action_offset && x.nodes == y.nodes)
+}
+
+/// Payoffs accumulated from the root to every node (outcomes add up along the path).
+fn accumulate(game: &Game, acc: &mut [f64]) {
+    let np = game.n_players();
+    for node in 0..game.n_nodes() {
+        let (head, tail) = acc.split_at_mut(node * np);
+        let here = &mut tail[..np];
+        match game.parent(node) {
+            Some(p) => here.copy_from_slice(&head[p * np..p * np + np]),
+            None => here.fill(0.0),
+        }
+        if let Some(o) = game.node_outcome(node) {
+            for (a, x) in here.iter_mut().zip(game.outcome_payoffs(o)) {
+                *a += x;
+            }
+        }
+    }
+}
+
+/// Whether `b`'s game is `a`'s with each player's terminal payoffs moved by one constant
+/// (to rounding: 1e-12 relative) and the same chance probabilities. The logit QRE
+/// conditions only compare a player's action values at one information set, and
+/// within a block every one of them moves by that player's constant, so the two games
+/// have the same QRE correspondence, branch for branch: `a`'s profile is `b`'s answer.
+/// On scenario games this is the common case: the moves above a block add the same
+/// effects to every payoff inside it.
+fn shifted_twins(a: &Block, b: &Block, np: usize) -> bool {
+    if a.game
+        .chance_probs
+        .iter()
+        .zip(&b.game.chance_probs)
+        .any(|(x, y)| x.to_bits() != y.to_bits())
+    {
+        return false;
+    }
+    let Some(&first) = a.terminals.first() else {
+        return false;
+    };
+    let first = first as usize;
+    (0..np).all(|p| {
+        let shift = b.acc[first * np + p] - a.acc[first * np + p];
+        a.terminals.iter().all(|&t| {
+            let (x, y) = (a.acc[t as usize * np + p], b.acc[t as usize * np + p]);
+            ((y - x) - shift).abs() <= 1e-12 * (1.0 + x.abs() + y.abs())
+        })
+    })
 }
 
 /// Roots of the blocks, ascending. A node is a subgame root when every player
@@ -313,6 +414,11 @@ fn extract(game: &Game, root: usize, inside: &mut [bool]) -> Option<Block> {
         }
     }
     let np = sub_game.n_players();
+    let n_nodes = sub_game.n_nodes();
+    let terminals = (0..sub_game.n_nodes())
+        .filter(|&n| sub_game.is_terminal(n))
+        .map(|n| n as u32)
+        .collect();
     Some(Block {
         root: root as u32,
         ws: Box::new(Workspace::new(&sub_game)),
@@ -322,5 +428,82 @@ fn extract(game: &Game, root: usize, inside: &mut [bool]) -> Option<Block> {
         outcome_map,
         action_map,
         chance_map,
+        twins: Vec::new(),
+        acc: vec![0.0; n_nodes * np],
+        terminals,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::solve::qre::QreConfig;
+
+    fn headline() -> Game {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/japan_dprk_summit.toml");
+        let model = crate::model::load(&std::fs::read_to_string(path).unwrap(), path).unwrap();
+        let fixed = vec![None; model.params().len()];
+        crate::simulate::trial_game(&model, 7, 3, &fixed).unwrap().0
+    }
+
+    fn solve(game: &Game, blocks: &mut Blocks) -> Profile {
+        let mut profile = game.uniform_profile();
+        let mut values = vec![0.0; game.n_nodes() * game.n_players()];
+        let config = QreConfig {
+            lambda: 3.0,
+            ..QreConfig::default()
+        };
+        blocks.solve(game, &config, &mut values, &mut profile).unwrap();
+        profile
+    }
+
+    /// The headline's opening branches differ inside their blocks only by constants
+    /// per player (the effects of the opening moves), so most blocks are copies; a
+    /// copy must equal what tracing that block on its own gives.
+    #[test]
+    fn shifted_twins_are_copied_and_equal_their_own_trace() {
+        let game = headline();
+        let mut blocks = Blocks::new(&game).unwrap();
+        let with_twins = solve(&game, &mut blocks);
+        assert!(blocks.traced < blocks.blocks.len(), "no block was copied");
+        let copied = blocks.blocks.len() - blocks.traced;
+        for block in &mut blocks.blocks {
+            block.twins.clear();
+        }
+        let traced = solve(&game, &mut blocks);
+        assert_eq!(blocks.traced, blocks.blocks.len());
+        assert!(copied > 0);
+        for (a, b) in with_twins.probs.iter().zip(&traced.probs) {
+            assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn a_shift_that_is_not_constant_is_not_a_twin() {
+        let game = headline();
+        let mut blocks = Blocks::new(&game).unwrap();
+        solve(&game, &mut blocks);
+        let np = game.n_players();
+        let (b, c) = (0..blocks.blocks.len())
+            .flat_map(|b| blocks.blocks[b].twins.iter().map(move |&c| (b, c as usize)))
+            .find(|&(b, c)| shifted_twins(&blocks.blocks[c], &blocks.blocks[b], np))
+            .expect("the headline has shifted twins");
+        let mut moved = blocks.blocks[b].clone();
+        let t = moved.terminals[1] as usize;
+        moved.acc[t * np] += 1e-6;
+        assert!(!shifted_twins(&blocks.blocks[c], &moved, np));
+        let mut moved = blocks.blocks[b].clone();
+        for x in moved.acc.iter_mut().skip(1).step_by(np) {
+            *x += 2.5;
+        }
+        assert!(
+            shifted_twins(&blocks.blocks[c], &moved, np),
+            "a constant shift is a twin"
+        );
+        let mut moved = blocks.blocks[b].clone();
+        let chance = moved.game.chance_probs_mut();
+        let k = chance.iter().position(|&p| p > 0.0 && p < 1.0).unwrap();
+        chance[k] *= 1.0 - 1e-12;
+        assert!(!shifted_twins(&blocks.blocks[c], &moved, np));
+    }
 }
