@@ -757,6 +757,11 @@ struct ArcBuffers {
     w: Vec<f64>,
     g: Vec<f64>,
     z_pred: Vec<f64>,
+    /// Previous corrector iterate and G there (for the Broyden updates of the corrector).
+    w_prev: Vec<f64>,
+    g_prev: Vec<f64>,
+    /// The Jacobian at `z`, restored when a corrector attempt fails.
+    jac_z: Vec<f64>,
     /// Tangent at `z`, and the previous tangent: the normal of the corrector's hyperplane
     /// (the last row of `aug`).
     tangent: Vec<f64>,
@@ -784,13 +789,18 @@ const PATH_TOLERANCE: f64 = 1e-6;
 const FINAL_TOLERANCE: f64 = 1e-12;
 /// Step control: the first corrector move (distance of the prediction to the branch)
 /// aimed at, and the largest accepted.
-const TARGET_FIRST_CORRECTION: f64 = 0.05;
-const MAX_FIRST_CORRECTION: f64 = 0.2;
+const TARGET_FIRST_CORRECTION: f64 = 0.2;
+const MAX_FIRST_CORRECTION: f64 = 0.5;
 /// Ratio of successive corrector moves aimed at, and the largest tolerated.
-const TARGET_CONTRACTION: f64 = 0.3;
-const MAX_CONTRACTION: f64 = 0.6;
+const TARGET_CONTRACTION: f64 = 0.5;
+const MAX_CONTRACTION: f64 = 0.8;
+/// Up to this many unknowns (beliefs + λ) the corrector refactors its matrix after each
+/// Broyden update (an LU of that size costs less than a pass over the tree); above it,
+/// the corrector keeps the step's factorization (a chord iteration) and the updates
+/// only carry the Jacobian to the next step.
+const REFACTOR_LIMIT: usize = 48;
 /// Largest growth of the step from one step to the next.
-const MAX_GROWTH: f64 = 3.0;
+const MAX_GROWTH: f64 = 6.0;
 
 /// Factors `[jac; tangent_prev]` into `aug` and solves for the new unit tangent,
 /// oriented along `tangent_prev`.
@@ -819,32 +829,51 @@ fn arc_tangent(arc: &mut ArcBuffers, n: usize) -> bool {
     true
 }
 
-/// Broyden's rank-one update of `jac` (m × n) along the accepted step `z → w`, with G
-/// values `g_z` and `g`: afterwards `jac · (w − z) = g − g_z`. `col` is scratch.
-fn broyden_update(arc: &mut ArcBuffers, m: usize, n: usize) {
+/// Broyden's rank-one update of `jac` (m × n) along the step `from → to`, with G values
+/// `g_from` and `g_to`: afterwards `jac · (to − from) = g_to − g_from`. `dir` and `col`
+/// are scratch.
+#[allow(clippy::too_many_arguments)]
+fn broyden_update(
+    jac: &mut [f64],
+    from: &[f64],
+    to: &[f64],
+    g_from: &[f64],
+    g_to: &[f64],
+    dir: &mut [f64],
+    col: &mut [f64],
+    m: usize,
+    n: usize,
+) {
     let mut ss = 0.0;
     for i in 0..n {
-        let d = arc.w[i] - arc.z[i];
-        arc.dir[i] = d;
+        let d = to[i] - from[i];
+        dir[i] = d;
         ss += d * d;
     }
     if !(ss > 0.0 && ss.is_finite()) {
         return;
     }
     for r in 0..m {
-        let row = &arc.jac[r * n..r * n + n];
-        let js: f64 = row.iter().zip(&arc.dir[..n]).map(|(a, b)| a * b).sum();
-        arc.col[r] = (arc.g[r] - arc.g_z[r] - js) / ss;
+        let row = &jac[r * n..r * n + n];
+        let js: f64 = row.iter().zip(&dir[..n]).map(|(a, b)| a * b).sum();
+        col[r] = (g_to[r] - g_from[r] - js) / ss;
     }
     for r in 0..m {
-        let f = arc.col[r];
-        if f != 0.0 {
-            let row = &mut arc.jac[r * n..r * n + n];
-            for (a, d) in row.iter_mut().zip(&arc.dir[..n]) {
+        let f = col[r];
+        if f != 0.0 && f.is_finite() {
+            let row = &mut jac[r * n..r * n + n];
+            for (a, d) in row.iter_mut().zip(&dir[..n]) {
                 *a += f * d;
             }
         }
     }
+}
+
+/// Factors `[jac; tangent_prev]` (the corrector's augmented matrix) into `aug`.
+fn factor_aug(arc: &mut ArcBuffers, n: usize) -> bool {
+    arc.aug[..(n - 1) * n].copy_from_slice(&arc.jac[..(n - 1) * n]);
+    arc.aug[(n - 1) * n..n * n].copy_from_slice(&arc.tangent_prev[..n]);
+    lu_factor(&mut arc.aug, &mut arc.pivots, n)
 }
 
 fn max_abs(v: &[f64]) -> f64 {
@@ -855,11 +884,13 @@ fn max_abs(v: &[f64]) -> f64 {
 /// Pseudo-arclength continuation of the belief fixed point G(u, λ) = 0 from λ = 0 to
 /// `target` (the first crossing). Passes turning points.
 ///
-/// The corrector is a chord Newton on `[G(w) = 0, t_prev·(w − z_pred) = 0]` with one LU
-/// factorisation per step, which also yields the tangent. The Jacobian of G (one
-/// directional pass per column) is computed exactly at λ = 0 and whenever the corrector
-/// struggles; in between it follows the path by Broyden updates, so a step usually
-/// costs two or three passes over the tree. Intermediate points are corrected to
+/// The corrector is Broyden's method on `[G(w) = 0, t_prev·(w − z_pred) = 0]`: the
+/// Jacobian rows of G take a secant update after every evaluation (the first along the
+/// predictor step) and, up to [`REFACTOR_LIMIT`] unknowns, the matrix is refactored, so
+/// the corrector converges superlinearly; the factorisation at an accepted point also
+/// yields the tangent. The Jacobian of G (one directional pass per column) is computed
+/// exactly at λ = 0 and whenever the corrector struggles; in between it follows the path
+/// by those updates, so a step usually costs three or four passes. Intermediate points are corrected to
 /// [`PATH_TOLERANCE`]; the first crossing of the target is interpolated and solved by
 /// Newton at fixed λ to [`FINAL_TOLERANCE`], and must stay next to the interpolated
 /// point (otherwise the step is halved). On success `s.prob` holds the QRE and `values`
@@ -889,6 +920,8 @@ pub(crate) fn trace_beliefs_arclength(
             &mut a.w,
             &mut a.g,
             &mut a.z_pred,
+            &mut a.w_prev,
+            &mut a.g_prev,
             &mut a.tangent,
             &mut a.tangent_prev,
             &mut a.dir,
@@ -898,6 +931,7 @@ pub(crate) fn trace_beliefs_arclength(
             *v = vec![0.0; n];
         }
         a.jac = vec![0.0; m * n];
+        a.jac_z = vec![0.0; m * n];
         a.aug = vec![0.0; n * n];
         a.pivots = vec![0; n];
         a.fixed = vec![0.0; m * m];
@@ -959,6 +993,11 @@ fn trace_arc(
             arc.z_pred[i] = arc.z[i] + step * arc.tangent[i];
         }
         arc.w.copy_from_slice(&arc.z_pred);
+        // The corrector is Broyden's method on [G; hyperplane]: the Jacobian rows of G
+        // take a rank-one secant update after every evaluation (the first one along the
+        // predictor step), so it converges superlinearly where a chord iteration on the
+        // Jacobian at `z` only contracts linearly. A failed attempt restores `jac_z`.
+        arc.jac_z.copy_from_slice(&arc.jac);
         let mut converged = false;
         let mut previous = f64::INFINITY;
         let mut first_correction = 0.0;
@@ -971,8 +1010,30 @@ fn trace_arc(
             if r.is_nan() {
                 break;
             }
+            {
+                let ArcBuffers {
+                    jac,
+                    z,
+                    g_z,
+                    w,
+                    g,
+                    w_prev,
+                    g_prev,
+                    dir,
+                    col,
+                    ..
+                } = &mut *arc;
+                if it == 0 {
+                    broyden_update(jac, z, w, g_z, g, dir, col, m, n);
+                } else {
+                    broyden_update(jac, w_prev, w, g_prev, g, dir, col, m, n);
+                }
+            }
             if r <= PATH_TOLERANCE || (it > 1 && previous <= 1e-9) {
                 converged = true;
+                break;
+            }
+            if n <= REFACTOR_LIMIT && !factor_aug(arc, n) {
                 break;
             }
             for r in 0..m {
@@ -998,6 +1059,8 @@ fn trace_arc(
                 }
             }
             previous = norm;
+            arc.w_prev.copy_from_slice(&arc.w);
+            arc.g_prev.copy_from_slice(&arc.g);
             for i in 0..n {
                 arc.w[i] += arc.rhs[i];
                 if i < m {
@@ -1006,6 +1069,12 @@ fn trace_arc(
             }
         }
         if !converged {
+            arc.jac.copy_from_slice(&arc.jac_z);
+            if !factor_aug(arc, n) {
+                return Err(GaveUp {
+                    lambda_reached: arc.z[m],
+                });
+            }
             if !fresh {
                 // Retry the step with the exact Jacobian before shortening it.
                 if !refresh(s, arc, values) {
@@ -1041,7 +1110,7 @@ fn trace_arc(
             s.jacobian_g(game, w, dir, col, jac, n, n, values, np);
             fresh = true;
         } else {
-            broyden_update(arc, m, n);
+            // `jac` already carries the corrector's secant updates.
             fresh = false;
         }
         arc.z.copy_from_slice(&arc.w);
