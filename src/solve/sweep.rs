@@ -52,6 +52,18 @@ pub(crate) struct Sweep {
     set_belief: Vec<u32>,
     /// Nodes of the belief unknowns, in unknown order.
     belief_nodes: Vec<u32>,
+    /// Per entry of `order`: whether the set's action values depend on the beliefs (it
+    /// has beliefs of its own or a node above such a set), and whether its
+    /// log-probabilities are read by the forward pass (an action leads to a belief node).
+    set_dep: Vec<bool>,
+    set_needs_logp: Vec<bool>,
+    /// Nodes on a path from the root to a belief node, root excluded, ascending: the
+    /// only log reach probabilities the forward passes need.
+    reach_nodes: Vec<u32>,
+    /// λ (bits) of the last backward pass, while the profile and node values of the sets
+    /// that do not depend on the beliefs are still valid for it (cleared when the
+    /// numbers are reloaded): another pass at the same λ skips those sets.
+    cached_lambda: Option<u64>,
     /// Per node: the outcome's payoffs (or 0), the starting value of every pass.
     pub base_values: Vec<f64>,
     // Per global action.
@@ -140,6 +152,42 @@ impl Sweep {
             }
         }
         s.set_node_start.push(s.set_nodes.len() as u32);
+        // Belief dependence, descendants first (the order guarantees it).
+        let mut node_dep = vec![false; game.n_nodes()];
+        for i in 0..order.len() {
+            let nodes = &s.set_nodes[s.set_node_start[i] as usize..s.set_node_start[i + 1] as usize];
+            let dep = s.set_belief[i] != NONE
+                || nodes
+                    .iter()
+                    .any(|&n| game.children(n as usize).any(|c| node_dep[c]));
+            for &n in nodes {
+                node_dep[n as usize] = dep;
+            }
+            s.set_dep.push(dep);
+        }
+        let mut on_path = vec![false; game.n_nodes()];
+        for &b in &s.belief_nodes {
+            let mut node = b as usize;
+            while !on_path[node] {
+                on_path[node] = true;
+                match game.parent(node) {
+                    Some(p) => node = p,
+                    None => break,
+                }
+            }
+        }
+        s.reach_nodes = (1..game.n_nodes())
+            .filter(|&n| on_path[n])
+            .map(|n| n as u32)
+            .collect();
+        for i in 0..order.len() {
+            let nodes = &s.set_nodes[s.set_node_start[i] as usize..s.set_node_start[i + 1] as usize];
+            s.set_needs_logp.push(
+                nodes
+                    .iter()
+                    .any(|&n| game.children(n as usize).any(|c| on_path[c])),
+            );
+        }
         s.order = order;
         let m = s.belief_nodes.len();
         s.base_values = vec![0.0; game.n_nodes() * layout.n_players];
@@ -180,6 +228,7 @@ impl Sweep {
 
     /// Copies the outcome payoffs into `base_values` (after the numbers were refilled).
     fn load_payoffs(&mut self, game: &Game, np: usize) {
+        self.cached_lambda = None;
         for (node, v) in self.base_values.chunks_exact_mut(np).enumerate() {
             match game.node_outcome(node) {
                 Some(o) => v.copy_from_slice(game.outcome_payoffs(o)),
@@ -190,8 +239,14 @@ impl Sweep {
 
     /// Profile and node values from the log-beliefs `u` (one pass over the sets).
     fn backward(&mut self, game: &Game, u: &[f64], lambda: f64, values: &mut [f64], np: usize) {
-        values.copy_from_slice(&self.base_values);
+        let reuse = self.cached_lambda == Some(lambda.to_bits());
+        if !reuse {
+            values.copy_from_slice(&self.base_values);
+        }
         for i in 0..self.order.len() {
+            if reuse && !self.set_dep[i] {
+                continue;
+            }
             let off = self.set_offset[i] as usize;
             let k = self.set_k[i] as usize;
             let nodes = &self.set_nodes[self.set_node_start[i] as usize..self.set_node_start[i + 1] as usize];
@@ -200,7 +255,9 @@ impl Sweep {
                 for a in 0..k {
                     let p = game.chance_probs[off + a];
                     self.prob[off + a] = p;
-                    self.logp[off + a] = p.ln();
+                    if self.set_needs_logp[i] {
+                        self.logp[off + a] = p.ln();
+                    }
                 }
             } else {
                 let p = mover as usize;
@@ -232,13 +289,20 @@ impl Sweep {
                     }
                 }
                 self.q[off..off + k].copy_from_slice(&self.logp[off..off + k]);
-                logit_in_place(&mut self.logp[off..off + k], &mut self.prob[off..off + k], lambda);
+                if self.set_needs_logp[i] {
+                    logit_in_place(&mut self.logp[off..off + k], &mut self.prob[off..off + k], lambda);
+                } else {
+                    logit_probs(&self.logp[off..off + k], &mut self.prob[off..off + k], lambda);
+                }
             }
             for &n in nodes {
                 let n = n as usize;
                 let first = game.node_first_child[n] as usize;
                 let (head, tail) = values.split_at_mut(first * np);
                 let v = &mut head[n * np..n * np + np];
+                if reuse {
+                    v.copy_from_slice(&self.base_values[n * np..n * np + np]);
+                }
                 for a in 0..k {
                     let pa = self.prob[off + a];
                     if pa != 0.0 {
@@ -249,12 +313,14 @@ impl Sweep {
                 }
             }
         }
+        self.cached_lambda = Some(lambda.to_bits());
     }
 
     /// Log-beliefs implied by the current profile into `out`.
     fn forward(&mut self, game: &Game, out: &mut [f64]) {
         self.log_reach[0] = 0.0;
-        for node in 1..self.log_reach.len() {
+        for &node in &self.reach_nodes {
+            let node = node as usize;
             let parent = game.node_parent[node] as usize;
             self.log_reach[node] = self.log_reach[parent] + self.logp[game.node_in_action[node] as usize];
         }
@@ -341,6 +407,20 @@ fn logit_in_place(q: &mut [f64], prob: &mut [f64], lambda: f64) {
     for (l, p) in q.iter_mut().zip(prob.iter_mut()) {
         *p *= inv;
         *l -= log_sum;
+    }
+}
+
+/// The logit probabilities of the action values `q` into `prob` (no logarithms).
+fn logit_probs(q: &[f64], prob: &mut [f64], lambda: f64) {
+    let best = q.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+    let mut sum = 0.0;
+    for (&l, p) in q.iter().zip(prob.iter_mut()) {
+        *p = (lambda * (l - best)).exp();
+        sum += *p;
+    }
+    let inv = 1.0 / sum;
+    for p in prob.iter_mut() {
+        *p *= inv;
     }
 }
 
@@ -686,7 +766,8 @@ impl Sweep {
             }
         }
         self.dlog_reach[0] = 0.0;
-        for node in 1..self.dlog_reach.len() {
+        for &node in &self.reach_nodes {
+            let node = node as usize;
             let parent = game.node_parent[node] as usize;
             self.dlog_reach[node] = self.dlog_reach[parent] + self.dlogp[game.node_in_action[node] as usize];
         }
@@ -762,6 +843,13 @@ struct ArcBuffers {
     g_prev: Vec<f64>,
     /// The Jacobian at `z`, restored when a corrector attempt fails.
     jac_z: Vec<f64>,
+    /// Rank-one updates made to the factored matrix `aug` since it was factored, as
+    /// Sherman–Morrison terms: `sm_z[j] = A_j⁻¹ u_j`, `sm_v[j] = v_j`, `sm_den[j] = 1 +
+    /// v_j·sm_z[j]` for `A_{j+1} = A_j + u_j v_jᵀ`; `sm_k` of them are live.
+    sm_z: Vec<f64>,
+    sm_v: Vec<f64>,
+    sm_den: Vec<f64>,
+    sm_k: usize,
     /// Tangent at `z`, and the previous tangent: the normal of the corrector's hyperplane
     /// (the last row of `aug`).
     tangent: Vec<f64>,
@@ -794,11 +882,8 @@ const MAX_FIRST_CORRECTION: f64 = 0.5;
 /// Ratio of successive corrector moves aimed at, and the largest tolerated.
 const TARGET_CONTRACTION: f64 = 0.5;
 const MAX_CONTRACTION: f64 = 0.8;
-/// Up to this many unknowns (beliefs + λ) the corrector refactors its matrix after each
-/// Broyden update (an LU of that size costs less than a pass over the tree); above it,
-/// the corrector keeps the step's factorization (a chord iteration) and the updates
-/// only carry the Jacobian to the next step.
-const REFACTOR_LIMIT: usize = 48;
+/// Rank-one updates the corrector applies by Sherman–Morrison before refactoring.
+const SM_MEMORY: usize = 16;
 /// Largest growth of the step from one step to the next.
 const MAX_GROWTH: f64 = 6.0;
 
@@ -830,8 +915,9 @@ fn arc_tangent(arc: &mut ArcBuffers, n: usize) -> bool {
 }
 
 /// Broyden's rank-one update of `jac` (m × n) along the step `from → to`, with G values
-/// `g_from` and `g_to`: afterwards `jac · (to − from) = g_to − g_from`. `dir` and `col`
-/// are scratch.
+/// `g_from` and `g_to`: afterwards `jac · (to − from) = g_to − g_from`. The update is
+/// `jac += col ⊗ dir` (`col` padded with zeros to n entries); returns whether it was
+/// made (a zero step leaves `jac` alone).
 #[allow(clippy::too_many_arguments)]
 fn broyden_update(
     jac: &mut [f64],
@@ -843,7 +929,7 @@ fn broyden_update(
     col: &mut [f64],
     m: usize,
     n: usize,
-) {
+) -> bool {
     let mut ss = 0.0;
     for i in 0..n {
         let d = to[i] - from[i];
@@ -851,29 +937,72 @@ fn broyden_update(
         ss += d * d;
     }
     if !(ss > 0.0 && ss.is_finite()) {
-        return;
+        return false;
     }
     for r in 0..m {
         let row = &jac[r * n..r * n + n];
         let js: f64 = row.iter().zip(&dir[..n]).map(|(a, b)| a * b).sum();
-        col[r] = (g_to[r] - g_from[r] - js) / ss;
+        let f = (g_to[r] - g_from[r] - js) / ss;
+        col[r] = if f.is_finite() { f } else { 0.0 };
     }
+    col[m..n].fill(0.0);
     for r in 0..m {
         let f = col[r];
-        if f != 0.0 && f.is_finite() {
+        if f != 0.0 {
             let row = &mut jac[r * n..r * n + n];
             for (a, d) in row.iter_mut().zip(&dir[..n]) {
                 *a += f * d;
             }
         }
     }
+    true
 }
 
-/// Factors `[jac; tangent_prev]` (the corrector's augmented matrix) into `aug`.
+/// Factors the corrector's augmented matrix `[jac; tangent_prev]` into `aug`.
 fn factor_aug(arc: &mut ArcBuffers, n: usize) -> bool {
     arc.aug[..(n - 1) * n].copy_from_slice(&arc.jac[..(n - 1) * n]);
     arc.aug[(n - 1) * n..n * n].copy_from_slice(&arc.tangent_prev[..n]);
+    arc.sm_k = 0;
     lu_factor(&mut arc.aug, &mut arc.pivots, n)
+}
+
+/// Solves with the factored `aug` and its live Sherman–Morrison terms, in place.
+fn aug_solve(arc: &ArcBuffers, x: &mut [f64], n: usize) -> bool {
+    if !lu_solve_factored(&arc.aug, &arc.pivots, x, n) {
+        return false;
+    }
+    for j in 0..arc.sm_k {
+        let v = &arc.sm_v[j * n..j * n + n];
+        let z = &arc.sm_z[j * n..j * n + n];
+        let f = v.iter().zip(&x[..n]).map(|(a, b)| a * b).sum::<f64>() / arc.sm_den[j];
+        for (xi, zi) in x[..n].iter_mut().zip(z) {
+            *xi -= f * zi;
+        }
+    }
+    x[..n].iter().all(|v| v.is_finite())
+}
+
+/// Records the update `aug += col ⊗ dir` (just made to `jac`) as a Sherman–Morrison
+/// term; false when the memory is full or the updated matrix is (nearly) singular, and
+/// the caller refactors instead.
+fn aug_update(arc: &mut ArcBuffers, n: usize) -> bool {
+    let k = arc.sm_k;
+    if k >= SM_MEMORY {
+        return false;
+    }
+    let mut z = std::mem::take(&mut arc.rhs);
+    z[..n].copy_from_slice(&arc.col[..n]);
+    let solved = aug_solve(arc, &mut z, n);
+    let den = 1.0 + arc.dir[..n].iter().zip(&z[..n]).map(|(a, b)| a * b).sum::<f64>();
+    let ok = solved && den.abs() > 1e-8;
+    if ok {
+        arc.sm_z[k * n..k * n + n].copy_from_slice(&z[..n]);
+        arc.sm_v[k * n..k * n + n].copy_from_slice(&arc.dir[..n]);
+        arc.sm_den[k] = den;
+        arc.sm_k = k + 1;
+    }
+    arc.rhs = z;
+    ok
 }
 
 fn max_abs(v: &[f64]) -> f64 {
@@ -886,9 +1015,9 @@ fn max_abs(v: &[f64]) -> f64 {
 ///
 /// The corrector is Broyden's method on `[G(w) = 0, t_prev·(w − z_pred) = 0]`: the
 /// Jacobian rows of G take a secant update after every evaluation (the first along the
-/// predictor step) and, up to [`REFACTOR_LIMIT`] unknowns, the matrix is refactored, so
-/// the corrector converges superlinearly; the factorisation at an accepted point also
-/// yields the tangent. The Jacobian of G (one directional pass per column) is computed
+/// predictor step), applied to the step's LU factors as Sherman–Morrison terms (O(n²)
+/// per update instead of a new factorisation), so the corrector converges
+/// superlinearly; the factorisation at an accepted point also yields the tangent. The Jacobian of G (one directional pass per column) is computed
 /// exactly at λ = 0 and whenever the corrector struggles; in between it follows the path
 /// by those updates, so a step usually costs three or four passes. Intermediate points are corrected to
 /// [`PATH_TOLERANCE`]; the first crossing of the target is interpolated and solved by
@@ -932,6 +1061,9 @@ pub(crate) fn trace_beliefs_arclength(
         }
         a.jac = vec![0.0; m * n];
         a.jac_z = vec![0.0; m * n];
+        a.sm_z = vec![0.0; SM_MEMORY * n];
+        a.sm_v = vec![0.0; SM_MEMORY * n];
+        a.sm_den = vec![0.0; SM_MEMORY];
         a.aug = vec![0.0; n * n];
         a.pivots = vec![0; n];
         a.fixed = vec![0.0; m * m];
@@ -976,7 +1108,23 @@ fn trace_arc(
         s.jacobian_g(game, z, dir, col, jac, n, n, values, np);
         arc_tangent(arc, n)
     };
-    if !refresh(s, arc, values) {
+    // At λ = 0 play is uniform whatever the beliefs, so Y does not move with u and
+    // ∂G/∂u = −I exactly: only the λ column takes a pass.
+    s.eval_g(game, &arc.z, values, np, &mut arc.g_z);
+    arc.jac.fill(0.0);
+    for r in 0..m {
+        arc.jac[r * n + r] = -1.0;
+    }
+    arc.dir.fill(0.0);
+    arc.dir[m] = 1.0;
+    {
+        let ArcBuffers { z, dir, col, .. } = &mut *arc;
+        s.directional(game, z, dir, values, np, col);
+    }
+    for r in 0..m {
+        arc.jac[r * n + m] = arc.col[r];
+    }
+    if !arc_tangent(arc, n) {
         return Err(GaveUp { lambda_reached: 0.0 });
     }
     let mut fresh = true;
@@ -998,6 +1146,7 @@ fn trace_arc(
         // predictor step), so it converges superlinearly where a chord iteration on the
         // Jacobian at `z` only contracts linearly. A failed attempt restores `jac_z`.
         arc.jac_z.copy_from_slice(&arc.jac);
+        arc.sm_k = 0;
         let mut converged = false;
         let mut previous = f64::INFINITY;
         let mut first_correction = 0.0;
@@ -1023,17 +1172,17 @@ fn trace_arc(
                     col,
                     ..
                 } = &mut *arc;
-                if it == 0 {
-                    broyden_update(jac, z, w, g_z, g, dir, col, m, n);
+                let updated = if it == 0 {
+                    broyden_update(jac, z, w, g_z, g, dir, col, m, n)
                 } else {
-                    broyden_update(jac, w_prev, w, g_prev, g, dir, col, m, n);
+                    broyden_update(jac, w_prev, w, g_prev, g, dir, col, m, n)
+                };
+                if updated && !aug_update(arc, n) && !factor_aug(arc, n) {
+                    break;
                 }
             }
             if r <= PATH_TOLERANCE || (it > 1 && previous <= 1e-9) {
                 converged = true;
-                break;
-            }
-            if n <= REFACTOR_LIMIT && !factor_aug(arc, n) {
                 break;
             }
             for r in 0..m {
@@ -1042,7 +1191,10 @@ fn trace_arc(
             arc.rhs[m] = -(0..n)
                 .map(|i| arc.tangent_prev[i] * (arc.w[i] - arc.z_pred[i]))
                 .sum::<f64>();
-            if !lu_solve_factored(&arc.aug, &arc.pivots, &mut arc.rhs, n) {
+            let mut rhs = std::mem::take(&mut arc.rhs);
+            let solved = aug_solve(arc, &mut rhs, n);
+            arc.rhs = rhs;
+            if !solved {
                 break;
             }
             let norm = arc.rhs.iter().map(|v| v * v).sum::<f64>().sqrt();
@@ -1219,4 +1371,64 @@ fn polish_at_target(
         }
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Solves with Sherman–Morrison terms equal solves with the refactored matrix.
+    #[test]
+    fn sherman_morrison_updates_match_a_refactorisation() {
+        let n = 5;
+        let mut state = 7u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+        };
+        let mut arc = ArcBuffers::default();
+        let m = n - 1;
+        arc.jac = (0..m * n).map(|_| next()).collect();
+        for r in 0..m {
+            arc.jac[r * n + r] += 3.0;
+        }
+        arc.tangent_prev = (0..n).map(|_| next()).collect();
+        arc.tangent_prev[m] += 3.0;
+        arc.aug = vec![0.0; n * n];
+        arc.pivots = vec![0; n];
+        arc.sm_z = vec![0.0; SM_MEMORY * n];
+        arc.sm_v = vec![0.0; SM_MEMORY * n];
+        arc.sm_den = vec![0.0; SM_MEMORY];
+        arc.rhs = vec![0.0; n];
+        arc.col = vec![0.0; n];
+        arc.dir = vec![0.0; n];
+        assert!(factor_aug(&mut arc, n));
+        for _ in 0..3 {
+            for r in 0..m {
+                arc.col[r] = next();
+            }
+            arc.col[m] = 0.0;
+            for d in arc.dir.iter_mut() {
+                *d = next();
+            }
+            for r in 0..m {
+                for c in 0..n {
+                    arc.jac[r * n + c] += arc.col[r] * arc.dir[c];
+                }
+            }
+            assert!(aug_update(&mut arc, n));
+        }
+        let b: Vec<f64> = (0..n).map(|_| next()).collect();
+        let mut with_terms = b.clone();
+        assert!(aug_solve(&arc, &mut with_terms, n));
+        assert!(factor_aug(&mut arc, n));
+        assert_eq!(arc.sm_k, 0);
+        let mut refactored = b.clone();
+        assert!(aug_solve(&arc, &mut refactored, n));
+        for (x, y) in with_terms.iter().zip(&refactored) {
+            assert!((x - y).abs() < 1e-10, "{x} vs {y}");
+        }
+    }
 }
