@@ -92,6 +92,11 @@ pub(crate) struct Sweep {
     touched: Vec<u32>,
     /// `exp(u_next)` at the last `eval_g` point, for the tangent passes.
     belief_prob: Vec<f64>,
+    /// Whether `belief_prob` is `exp(u_next)` of the last evaluation (filled on demand:
+    /// only the tangent passes read it).
+    belief_prob_fresh: bool,
+    /// Per global action: ln of the chance probability (set when the numbers load).
+    chance_logp: Vec<f64>,
     /// Dense arclength tracer on (beliefs, λ), sized on first use.
     arc: ArcBuffers,
     /// Anderson history, `MEMORY` columns of differences each.
@@ -193,6 +198,7 @@ impl Sweep {
         s.base_values = vec![0.0; game.n_nodes() * layout.n_players];
         s.prob = vec![0.0; game.n_actions()];
         s.logp = vec![0.0; game.n_actions()];
+        s.chance_logp = vec![0.0; game.n_actions()];
         s.log_reach = vec![0.0; game.n_nodes()];
         for v in [
             &mut s.u,
@@ -229,6 +235,9 @@ impl Sweep {
     /// Copies the outcome payoffs into `base_values` (after the numbers were refilled).
     fn load_payoffs(&mut self, game: &Game, np: usize) {
         self.cached_lambda = None;
+        for (l, &p) in self.chance_logp.iter_mut().zip(&game.chance_probs) {
+            *l = if p > 0.0 { p.ln() } else { f64::NEG_INFINITY };
+        }
         for (node, v) in self.base_values.chunks_exact_mut(np).enumerate() {
             match game.node_outcome(node) {
                 Some(o) => v.copy_from_slice(game.outcome_payoffs(o)),
@@ -252,13 +261,8 @@ impl Sweep {
             let nodes = &self.set_nodes[self.set_node_start[i] as usize..self.set_node_start[i + 1] as usize];
             let mover = self.set_mover[i];
             if mover == u32::MAX {
-                for a in 0..k {
-                    let p = game.chance_probs[off + a];
-                    self.prob[off + a] = p;
-                    if self.set_needs_logp[i] {
-                        self.logp[off + a] = p.ln();
-                    }
-                }
+                self.prob[off..off + k].copy_from_slice(&game.chance_probs[off..off + k]);
+                self.logp[off..off + k].copy_from_slice(&self.chance_logp[off..off + k]);
             } else {
                 let p = mover as usize;
                 let belief = self.set_belief[i];
@@ -399,7 +403,8 @@ fn logit_in_place(q: &mut [f64], prob: &mut [f64], lambda: f64) {
     let mut sum = 0.0;
     for (l, p) in q.iter_mut().zip(prob.iter_mut()) {
         *l = lambda * (*l - best);
-        *p = l.exp();
+        // exp(0) = 1 exactly: the best action (or every action at λ = 0) skips the call.
+        *p = if *l == 0.0 { 1.0 } else { l.exp() };
         sum += *p;
     }
     let inv = 1.0 / sum;
@@ -415,7 +420,8 @@ fn logit_probs(q: &[f64], prob: &mut [f64], lambda: f64) {
     let best = q.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
     let mut sum = 0.0;
     for (&l, p) in q.iter().zip(prob.iter_mut()) {
-        *p = (lambda * (l - best)).exp();
+        let x = lambda * (l - best);
+        *p = if x == 0.0 { 1.0 } else { x.exp() };
         sum += *p;
     }
     let inv = 1.0 / sum;
@@ -658,9 +664,9 @@ impl Sweep {
         self.forward(game, &mut u_next);
         for j in 0..m {
             g[j] = u_next[j] - z[j];
-            self.belief_prob[j] = u_next[j].exp();
         }
         self.u_next = u_next;
+        self.belief_prob_fresh = false;
     }
 
     /// Derivative of G at the last [`Sweep::eval_g`] point in direction `dir` (m + 1
@@ -677,6 +683,12 @@ impl Sweep {
         let m = self.belief_nodes.len();
         let lambda = z[m];
         let dlambda = dir[m];
+        if !self.belief_prob_fresh {
+            for (p, &u) in self.belief_prob.iter_mut().zip(&self.u_next) {
+                *p = u.exp();
+            }
+            self.belief_prob_fresh = true;
+        }
         // Only the sets whose action values move are processed: those with a moving
         // belief, a child with a moving value, or all of them when λ moves. The others
         // keep `dvalues` 0 (terminal nodes always; the nodes written by the previous
@@ -863,16 +875,13 @@ struct ArcBuffers {
     /// LU factors of `[jac; tangent_prev]` and their pivots.
     aug: Vec<f64>,
     pivots: Vec<usize>,
-    /// LU factors of the belief block of the Jacobian, for Newton at fixed λ.
-    fixed: Vec<f64>,
-    fixed_pivots: Vec<usize>,
 }
 
 /// Maximum number of belief unknowns the dense belief tracer accepts.
 pub(crate) const MAX_BELIEF_UNKNOWNS: usize = 3000;
 /// Largest |G| at an accepted point along the path: the corrector only has to keep the
 /// path next to the branch (the answer is polished by Newton at the target).
-const PATH_TOLERANCE: f64 = 1e-6;
+const PATH_TOLERANCE: f64 = 1e-5;
 /// Largest |G| of the answer (log-beliefs).
 const FINAL_TOLERANCE: f64 = 1e-12;
 /// Step control: the first corrector move (distance of the prediction to the branch)
@@ -962,6 +971,15 @@ fn broyden_update(
 fn factor_aug(arc: &mut ArcBuffers, n: usize) -> bool {
     arc.aug[..(n - 1) * n].copy_from_slice(&arc.jac[..(n - 1) * n]);
     arc.aug[(n - 1) * n..n * n].copy_from_slice(&arc.tangent_prev[..n]);
+    arc.sm_k = 0;
+    lu_factor(&mut arc.aug, &mut arc.pivots, n)
+}
+
+/// Factors `[jac; e_λ]` into `aug`: Newton on the beliefs at fixed λ.
+fn factor_aug_fixed_lambda(arc: &mut ArcBuffers, n: usize) -> bool {
+    arc.aug[..(n - 1) * n].copy_from_slice(&arc.jac[..(n - 1) * n]);
+    arc.aug[(n - 1) * n..n * n].fill(0.0);
+    arc.aug[n * n - 1] = 1.0;
     arc.sm_k = 0;
     lu_factor(&mut arc.aug, &mut arc.pivots, n)
 }
@@ -1066,8 +1084,6 @@ pub(crate) fn trace_beliefs_arclength(
         a.sm_den = vec![0.0; SM_MEMORY];
         a.aug = vec![0.0; n * n];
         a.pivots = vec![0; n];
-        a.fixed = vec![0.0; m * m];
-        a.fixed_pivots = vec![0; m];
     }
     let mut arc = std::mem::take(&mut s.arc);
     let result = trace_arc(
@@ -1319,15 +1335,13 @@ fn polish_at_target(
     let move_bound = 0.05_f64.min(10.0 * step);
     arc.w[..m].copy_from_slice(&s.u_pred);
     arc.w[m] = target;
-    // Start from the path's Jacobian (belief columns); refresh it when Newton contracts
-    // slowly.
-    for r in 0..m {
-        arc.fixed[r * m..r * m + m].copy_from_slice(&arc.jac[r * n..r * n + m]);
-    }
-    let mut factored = lu_factor(&mut arc.fixed, &mut arc.fixed_pivots, m);
+    // Broyden's method at fixed λ: the augmented matrix with the row e_λ (so the λ
+    // column plays no part), starting from the path's Jacobian, secant updates after
+    // every evaluation, an exact Jacobian when it contracts slowly.
+    let mut factored = factor_aug_fixed_lambda(arc, n);
     let mut refreshes = 0;
     let mut previous = f64::INFINITY;
-    for _ in 0..40 {
+    for it in 0..40 {
         s.eval_g(game, &arc.w, values, np, &mut arc.g);
         let r = max_abs(&arc.g[..m]);
         if r.is_nan() {
@@ -1347,11 +1361,26 @@ fn polish_at_target(
         }
         if (!factored || r > 0.25 * previous) && refreshes < 3 {
             refreshes += 1;
-            let ArcBuffers {
-                w, dir, col, fixed, ..
-            } = &mut *arc;
-            s.jacobian_g(game, w, dir, col, fixed, m, m, values, np);
-            factored = lu_factor(&mut arc.fixed, &mut arc.fixed_pivots, m);
+            let ArcBuffers { w, dir, col, jac, .. } = &mut *arc;
+            s.jacobian_g(game, w, dir, col, jac, n, m, values, np);
+            factored = factor_aug_fixed_lambda(arc, n);
+        } else if it > 0 && factored {
+            let updated = {
+                let ArcBuffers {
+                    jac,
+                    w,
+                    g,
+                    w_prev,
+                    g_prev,
+                    dir,
+                    col,
+                    ..
+                } = &mut *arc;
+                broyden_update(jac, w_prev, w, g_prev, g, dir, col, m, n)
+            };
+            if updated && !aug_update(arc, n) {
+                factored = factor_aug_fixed_lambda(arc, n);
+            }
         }
         if !factored {
             return false;
@@ -1360,12 +1389,15 @@ fn polish_at_target(
         for j in 0..m {
             arc.rhs[j] = -arc.g[j];
         }
-        if !lu_solve_factored(&arc.fixed, &arc.fixed_pivots, &mut arc.rhs, m) {
+        arc.rhs[m] = 0.0;
+        let mut rhs = std::mem::take(&mut arc.rhs);
+        let solved = aug_solve(arc, &mut rhs, n);
+        arc.rhs = rhs;
+        if !solved || max_abs(&arc.rhs[..m]) > 1.0 {
             return false;
         }
-        if max_abs(&arc.rhs[..m]) > 1.0 {
-            return false;
-        }
+        arc.w_prev.copy_from_slice(&arc.w);
+        arc.g_prev.copy_from_slice(&arc.g);
         for j in 0..m {
             arc.w[j] = (arc.w[j] + arc.rhs[j]).clamp(LOG_FLOOR, 0.0);
         }
