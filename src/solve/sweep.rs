@@ -886,8 +886,8 @@ const PATH_TOLERANCE: f64 = 1e-5;
 const FINAL_TOLERANCE: f64 = 1e-12;
 /// Step control: the first corrector move (distance of the prediction to the branch)
 /// aimed at, and the largest accepted.
-const TARGET_FIRST_CORRECTION: f64 = 0.2;
-const MAX_FIRST_CORRECTION: f64 = 0.5;
+const TARGET_FIRST_CORRECTION: f64 = 0.4;
+const MAX_FIRST_CORRECTION: f64 = 0.8;
 /// Ratio of successive corrector moves aimed at, and the largest tolerated.
 const TARGET_CONTRACTION: f64 = 0.5;
 const MAX_CONTRACTION: f64 = 0.8;
