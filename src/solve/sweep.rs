@@ -886,8 +886,8 @@ const PATH_TOLERANCE: f64 = 1e-5;
 const FINAL_TOLERANCE: f64 = 1e-12;
 /// Step control: the first corrector move (distance of the prediction to the branch)
 /// aimed at, and the largest accepted.
-const TARGET_FIRST_CORRECTION: f64 = 0.4;
-const MAX_FIRST_CORRECTION: f64 = 0.8;
+const TARGET_FIRST_CORRECTION: f64 = 0.2;
+const MAX_FIRST_CORRECTION: f64 = 0.5;
 /// Ratio of successive corrector moves aimed at, and the largest tolerated.
 const TARGET_CONTRACTION: f64 = 0.5;
 const MAX_CONTRACTION: f64 = 0.8;
@@ -1153,8 +1153,20 @@ fn trace_arc(
                 lambda_reached: arc.z[m],
             });
         }
+        // A step that would cross the target is cut to reach it exactly, and its
+        // corrector holds λ at the target (Newton on the beliefs there), so the answer
+        // is polished from a point on the branch at the target itself.
+        let at_target = arc.tangent[m] > 0.0 && arc.z[m] + step * arc.tangent[m] >= target;
+        let this_step = if at_target {
+            (target - arc.z[m]) / arc.tangent[m]
+        } else {
+            step
+        };
         for i in 0..n {
-            arc.z_pred[i] = arc.z[i] + step * arc.tangent[i];
+            arc.z_pred[i] = arc.z[i] + this_step * arc.tangent[i];
+        }
+        if at_target {
+            arc.z_pred[m] = target;
         }
         arc.w.copy_from_slice(&arc.z_pred);
         // The corrector is Broyden's method on [G; hyperplane]: the Jacobian rows of G
@@ -1163,6 +1175,11 @@ fn trace_arc(
         // Jacobian at `z` only contracts linearly. A failed attempt restores `jac_z`.
         arc.jac_z.copy_from_slice(&arc.jac);
         arc.sm_k = 0;
+        if at_target && !factor_aug_fixed_lambda(arc, n) {
+            return Err(GaveUp {
+                lambda_reached: arc.z[m],
+            });
+        }
         let mut converged = false;
         let mut previous = f64::INFINITY;
         let mut first_correction = 0.0;
@@ -1193,8 +1210,15 @@ fn trace_arc(
                 } else {
                     broyden_update(jac, w_prev, w, g_prev, g, dir, col, m, n)
                 };
-                if updated && !aug_update(arc, n) && !factor_aug(arc, n) {
-                    break;
+                if updated && !aug_update(arc, n) {
+                    let refactored = if at_target {
+                        factor_aug_fixed_lambda(arc, n)
+                    } else {
+                        factor_aug(arc, n)
+                    };
+                    if !refactored {
+                        break;
+                    }
                 }
             }
             if r <= PATH_TOLERANCE || (it > 1 && previous <= 1e-9) {
@@ -1204,19 +1228,26 @@ fn trace_arc(
             for r in 0..m {
                 arc.rhs[r] = -arc.g[r];
             }
-            arc.rhs[m] = -(0..n)
-                .map(|i| arc.tangent_prev[i] * (arc.w[i] - arc.z_pred[i]))
-                .sum::<f64>();
+            arc.rhs[m] = if at_target {
+                0.0
+            } else {
+                -(0..n)
+                    .map(|i| arc.tangent_prev[i] * (arc.w[i] - arc.z_pred[i]))
+                    .sum::<f64>()
+            };
             let mut rhs = std::mem::take(&mut arc.rhs);
             let solved = aug_solve(arc, &mut rhs, n);
             arc.rhs = rhs;
             if !solved {
                 break;
             }
+            if at_target {
+                arc.rhs[m] = 0.0;
+            }
             let norm = arc.rhs.iter().map(|v| v * v).sum::<f64>().sqrt();
             if it == 0 {
                 // The predictor landed too far from the branch for this step length.
-                if norm > step.clamp(1e-3, MAX_FIRST_CORRECTION) {
+                if norm > this_step.clamp(1e-3, MAX_FIRST_CORRECTION) {
                     break;
                 }
                 first_correction = norm;
@@ -1252,15 +1283,25 @@ fn trace_arc(
                 }
                 fresh = true;
             } else {
-                step *= 0.5;
+                step = this_step * 0.5;
             }
             continue;
         }
-        if arc.w[m] >= target {
-            if polish_at_target(game, s, arc, values, np, target, tolerance, step) {
+        if at_target || arc.w[m] >= target {
+            if at_target {
+                // Polish from the corrected point at the target itself.
+                s.u_pred[..m].copy_from_slice(&arc.w[..m]);
+            } else {
+                // Polish from the interpolation at the target between `z` and `w`.
+                let frac = (target - arc.z[m]) / (arc.w[m] - arc.z[m]);
+                for j in 0..m {
+                    s.u_pred[j] = (arc.z[j] + frac * (arc.w[j] - arc.z[j])).clamp(LOG_FLOOR, 0.0);
+                }
+            }
+            if polish_at_target(game, s, arc, values, np, target, tolerance, this_step) {
                 return Ok(());
             }
-            step *= 0.5;
+            step = this_step * 0.5;
             // The polish moved the state away from `z`.
             if !refresh(s, arc, values) {
                 return Err(GaveUp {
@@ -1310,11 +1351,12 @@ fn trace_arc(
     })
 }
 
-/// Newton at fixed λ = `target` from the interpolation between the accepted point
-/// `arc.z` and the corrected point `arc.w` beyond the target. Succeeds when |G| reaches
-/// [`FINAL_TOLERANCE`], the profile's logit residual is at most `tolerance / 4`, and the
-/// answer's beliefs lie within `min(0.05, 10·step)` of the interpolated ones (a solution
-/// farther away may lie on another branch).
+/// Newton (Broyden) at fixed λ = `target` from the beliefs in `s.u_pred`: the corrected
+/// point at the target, or the interpolation at the target between the accepted point
+/// and a corrected point beyond it. Succeeds when |G| reaches [`FINAL_TOLERANCE`], the
+/// profile's logit residual is at most `tolerance / 4`, and the answer's beliefs lie
+/// within `min(0.05, 10·step)` of the start (a solution farther away may lie on another
+/// branch).
 #[allow(clippy::too_many_arguments)]
 fn polish_at_target(
     game: &Game,
@@ -1328,10 +1370,6 @@ fn polish_at_target(
 ) -> bool {
     let m = s.belief_nodes.len();
     let n = m + 1;
-    let frac = (target - arc.z[m]) / (arc.w[m] - arc.z[m]);
-    for j in 0..m {
-        s.u_pred[j] = (arc.z[j] + frac * (arc.w[j] - arc.z[j])).clamp(LOG_FLOOR, 0.0);
-    }
     let move_bound = 0.05_f64.min(10.0 * step);
     arc.w[..m].copy_from_slice(&s.u_pred);
     arc.w[m] = target;
