@@ -219,6 +219,9 @@ pub(crate) fn solve_qre_into(
         );
         if traced.is_ok() {
             profile.probs.copy_from_slice(&sweep.prob);
+            // The tracer kept values for the movers only; `Workspace::node_values`
+            // promises every player's.
+            game.node_values(profile, &mut ws.values);
             return Ok(());
         }
     }
@@ -238,6 +241,9 @@ pub(crate) fn solve_qre_into(
         );
         if traced.is_ok() {
             profile.probs.copy_from_slice(&sweep.prob);
+            // The tracer kept values for the movers only; `Workspace::node_values`
+            // promises every player's.
+            game.node_values(profile, &mut ws.values);
             return Ok(());
         }
     }

@@ -57,6 +57,11 @@ pub(crate) struct Sweep {
     /// log-probabilities are read by the forward pass (an action leads to a belief node).
     set_dep: Vec<bool>,
     set_needs_logp: Vec<bool>,
+    /// Players who move at some set: the passes keep node values (and their
+    /// derivatives) for these columns only, the only ones a set reads. The other
+    /// columns of `values` are left at their starting values; callers that need every
+    /// player's values recompute them from the profile.
+    movers: Vec<usize>,
     /// Nodes on a path from the root to a belief node, root excluded, ascending: the
     /// only log reach probabilities the forward passes need.
     reach_nodes: Vec<u32>,
@@ -193,6 +198,13 @@ impl Sweep {
                     .any(|&n| game.children(n as usize).any(|c| on_path[c])),
             );
         }
+        let mut moves = vec![false; layout.n_players];
+        for &mv in &s.set_mover {
+            if mv != u32::MAX {
+                moves[mv as usize] = true;
+            }
+        }
+        s.movers = (0..layout.n_players).filter(|&p| moves[p]).collect();
         s.order = order;
         let m = s.belief_nodes.len();
         s.base_values = vec![0.0; game.n_nodes() * layout.n_players];
@@ -310,8 +322,9 @@ impl Sweep {
                 for a in 0..k {
                     let pa = self.prob[off + a];
                     if pa != 0.0 {
-                        for (acc, c) in v.iter_mut().zip(&tail[a * np..a * np + np]) {
-                            *acc += pa * c;
+                        let child = &tail[a * np..a * np + np];
+                        for &pl in &self.movers {
+                            v[pl] += pa * child[pl];
                         }
                     }
                 }
@@ -769,9 +782,9 @@ impl Sweep {
                 for a in 0..k {
                     let pa = self.prob[off + a];
                     let dpa = pa * self.dlogp[off + a];
-                    for (pl, slot) in acc.iter_mut().enumerate().take(np) {
+                    for &pl in &self.movers {
                         let c = (first + a) * np + pl;
-                        *slot += dpa * values[c] + pa * self.dvalues[c];
+                        acc[pl] += dpa * values[c] + pa * self.dvalues[c];
                     }
                 }
                 self.dvalues[n * np..n * np + np].copy_from_slice(&acc[..np]);
