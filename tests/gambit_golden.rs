@@ -21,13 +21,7 @@ const TOLERANCE: f64 = 1e-6;
 /// (game, λ) pairs where demarche currently disagrees with Gambit, with the reason. The
 /// test asserts they still fail (house style: assert the current behaviour, leave a
 /// FIXME) and fails as soon as one passes, so the list cannot go stale.
-const KNOWN_SOLVER_FAILURES: &[(&str, f64, &str)] = &[(
-    "signal_3p_two_receivers",
-    100.0,
-    "FIXME(solve::qre): the tracer stops with residual NaN near λ ≈ 99.97 (\"continuation step \
-     became too small\") once the smallest behaviour probabilities reach ~1e-238; Gambit \
-     solves it with residual 4e-12. Also fails at λ = 95, 99.9, 120 but not at 99.",
-)];
+const KNOWN_SOLVER_FAILURES: &[(&str, f64, &str)] = &[];
 
 #[derive(Deserialize)]
 struct Answers {

@@ -414,3 +414,28 @@ fn block_decomposition_matches_the_joint_trace() {
         );
     }
 }
+
+/// A headline trial whose second subgame nears a turning point at λ ≈ 4.41 (found by
+/// the issue-size Sobol' analysis, design point 700, trial 1080): the tracer must pass
+/// it and land on a logit fixed point with small regret. It once gave up there.
+#[test]
+fn headline_trial_near_a_turning_point_is_solved() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/japan_dprk_summit.toml");
+    let model = demarche::model::load(&std::fs::read_to_string(path).unwrap(), path).unwrap();
+    let mut fixed = vec![None; model.params().len()];
+    for (name, value) in [
+        ("p_hardline", 0.9160624595824629),
+        ("lambda", 7.100918517797254),
+        ("cn_ru_backing", 0.5445714443922043),
+        ("abductee_salience", 3.9610683894716203),
+        ("missile_threat", 1.5682897742372006),
+        ("delta", 0.9452909850981086),
+    ] {
+        fixed[model.params().iter().position(|p| p.name == name).unwrap()] = Some(value);
+    }
+    let (game, _, lambda) =
+        demarche::simulate::trial_game(&model, model.default_seed(), 1080, &fixed).unwrap();
+    let profile = qre(&game, lambda);
+    let regret = demarche::solve::max_regret(&game, &profile);
+    assert!(regret.is_finite() && regret >= 0.0, "regret {regret}");
+}

@@ -239,8 +239,11 @@ pub(crate) fn solve_qre_into(
             config.first_step,
             config.max_steps,
         );
-        if traced.is_ok() {
+        let stalled = traced.is_err() && sweep.stalled_at_target;
+        if traced.is_ok() || stalled {
             profile.probs.copy_from_slice(&sweep.prob);
+        }
+        if traced.is_ok() || (stalled && refine_on_actions(game, config, ws, profile)) {
             // The tracer kept values for the movers only; `Workspace::node_values`
             // promises every player's.
             game.node_values(profile, &mut ws.values);
@@ -284,7 +287,9 @@ fn logit_backward_pass(game: &Game, lambda: f64, ws: &mut Workspace, profile: &m
             }
             let mut sum = 0.0;
             for (a, o) in out.iter_mut().enumerate() {
-                let e = (lambda * (tail[first + a * np + p] - best)).exp();
+                let x = lambda * (tail[first + a * np + p] - best);
+                // exp(0) = 1 exactly: the best action skips the call.
+                let e = if x == 0.0 { 1.0 } else { x.exp() };
                 *o = e;
                 sum += e;
             }
@@ -617,6 +622,40 @@ fn tangent(ws: &mut Workspace) -> bool {
         *v *= sign / norm;
     }
     true
+}
+
+/// Newton at fixed λ on Gambit's equations (log action probabilities) from `profile`,
+/// a profile next to the branch's point at the target that the belief polish could not
+/// bring under the tolerance (at large λ the log-beliefs' rounding is amplified by λ).
+/// On success `profile` holds the refined QRE.
+fn refine_on_actions(game: &Game, config: &QreConfig, ws: &mut Workspace, profile: &mut Profile) -> bool {
+    let nv = ws.qre.var_action.len();
+    if nv > MAX_TRACED_UNKNOWNS {
+        return false;
+    }
+    let n = nv + 1;
+    if ws.qre.jac.len() < nv * n {
+        ws.qre.jac = vec![0.0; nv * n];
+        ws.qre.aug = vec![0.0; n * n];
+        ws.qre.pivots = vec![0; n];
+    }
+    {
+        let s = &mut ws.qre;
+        for (i, &a) in s.var_action.iter().enumerate() {
+            s.w[i] = profile.probs[a as usize].max(f64::MIN_POSITIVE).ln();
+        }
+        s.w[nv] = config.lambda;
+    }
+    newton_fixed_lambda(game, ws, 8);
+    let w = std::mem::take(&mut ws.qre.w);
+    eval_base(game, ws, &w);
+    let residual = logit_residual_at(game, ws, config.lambda);
+    let refined = residual <= config.tolerance;
+    if refined {
+        write_profile(game, ws, &w, profile);
+    }
+    ws.qre.w = w;
+    refined
 }
 
 fn trace(

@@ -97,6 +97,11 @@ pub(crate) struct Sweep {
     touched: Vec<u32>,
     /// `exp(u_next)` at the last `eval_g` point, for the tangent passes.
     belief_prob: Vec<f64>,
+    /// Set when the Newton polish at the target stalled at the rounding level of the
+    /// log-beliefs next to the branch's point but above the profile tolerance (at large
+    /// λ the log-beliefs cannot resolve it): `prob` then holds that nearly exact profile,
+    /// for a last Newton refinement on the action probabilities (see `qre`).
+    pub(crate) stalled_at_target: bool,
     /// Whether `belief_prob` is `exp(u_next)` of the last evaluation (filled on demand:
     /// only the tangent passes read it).
     belief_prob_fresh: bool,
@@ -894,7 +899,10 @@ struct ArcBuffers {
 pub(crate) const MAX_BELIEF_UNKNOWNS: usize = 3000;
 /// Largest |G| at an accepted point along the path: the corrector only has to keep the
 /// path next to the branch (the answer is polished by Newton at the target).
-const PATH_TOLERANCE: f64 = 1e-5;
+const PATH_TOLERANCE: f64 = 1e-6;
+/// Largest profile residual of a polish that stalled at the rounding level and is
+/// handed to the refinement on action probabilities.
+const STALLED_RESIDUAL: f64 = 1e-6;
 /// Largest |G| of the answer (log-beliefs).
 const FINAL_TOLERANCE: f64 = 1e-12;
 /// Step control: the first corrector move (distance of the prediction to the branch)
@@ -1072,6 +1080,7 @@ pub(crate) fn trace_beliefs_arclength(
         return Err(GaveUp { lambda_reached: 0.0 });
     }
     s.load_payoffs(game, np);
+    s.stalled_at_target = false;
     if s.arc.jac.len() != m * n {
         let a = &mut s.arc;
         for v in [
@@ -1157,6 +1166,11 @@ fn trace_arc(
         return Err(GaveUp { lambda_reached: 0.0 });
     }
     let mut fresh = true;
+    // Size of the last corrector move at the accepted point: `z` lies up to about this
+    // far from the branch (it is corrected to PATH_TOLERANCE only, and near a turning
+    // point a small |G| can mean a larger distance), and every next first correction
+    // includes it however short the step.
+    let mut z_offset = 0.0f64;
     let mut step = first_step;
     let mut steps = 0;
     while arc.z[m] < target {
@@ -1260,7 +1274,7 @@ fn trace_arc(
             let norm = arc.rhs.iter().map(|v| v * v).sum::<f64>().sqrt();
             if it == 0 {
                 // The predictor landed too far from the branch for this step length.
-                if norm > this_step.clamp(1e-3, MAX_FIRST_CORRECTION) {
+                if norm > this_step.clamp(1e-3, MAX_FIRST_CORRECTION).max(4.0 * z_offset) {
                     break;
                 }
                 first_correction = norm;
@@ -1314,6 +1328,11 @@ fn trace_arc(
             if polish_at_target(game, s, arc, values, np, target, tolerance, this_step) {
                 return Ok(());
             }
+            if s.stalled_at_target {
+                return Err(GaveUp {
+                    lambda_reached: target,
+                });
+            }
             step = this_step * 0.5;
             // The polish moved the state away from `z`.
             if !refresh(s, arc, values) {
@@ -1337,6 +1356,7 @@ fn trace_arc(
         }
         arc.z.copy_from_slice(&arc.w);
         arc.g_z.copy_from_slice(&arc.g);
+        z_offset = if previous.is_finite() { previous } else { 0.0 };
         if !arc_tangent(arc, n) {
             if fresh || !refresh(s, arc, values) {
                 return Err(GaveUp {
@@ -1401,8 +1421,11 @@ fn polish_at_target(
         if r <= FINAL_TOLERANCE || (r <= 1e-9 && r >= 0.5 * previous) {
             // Converged (or stalled at rounding level): the profile must meet the
             // tolerance and the answer must stay on this branch.
-            if s.residual(game, &s.u_next, target, values, np) > 0.25 * tolerance {
+            let residual = s.residual(game, &s.u_next, target, values, np);
+            if residual > 0.25 * tolerance {
                 if r <= 1e-14 || r >= 0.5 * previous {
+                    let moved = (0..m).fold(0.0f64, |d, j| d.max((arc.w[j].exp() - s.u_pred[j].exp()).abs()));
+                    s.stalled_at_target = r <= 1e-9 && residual <= STALLED_RESIDUAL && moved <= move_bound;
                     return false;
                 }
             } else {
