@@ -134,12 +134,13 @@ impl Blocks {
                 .find(|twin| shifted_twins(twin, block, np));
             if let Some(twin) = twin {
                 block.profile.probs.copy_from_slice(&twin.profile.probs);
+                block.game.node_values(&block.profile, &mut block.values);
             } else {
                 block.game.sync_chance(&mut block.profile);
                 qre_into(&block.game, config, &mut block.ws, &mut block.profile)?;
+                block.values.copy_from_slice(block.ws.node_values());
                 self.traced += 1;
             }
-            block.game.node_values(&block.profile, &mut block.values);
             for (sub, &full) in block.action_map.iter().enumerate() {
                 profile.probs[full as usize] = block.profile.probs[sub];
             }

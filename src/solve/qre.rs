@@ -218,10 +218,7 @@ pub(crate) fn solve_qre_into(
             config.max_steps,
         );
         if traced.is_ok() {
-            profile.probs.copy_from_slice(&sweep.prob);
-            // The tracer kept values for the movers only; `Workspace::node_values`
-            // promises every player's.
-            game.node_values(profile, &mut ws.values);
+            take_sweep_answer(game, ws, profile);
             return Ok(());
         }
     }
@@ -239,15 +236,15 @@ pub(crate) fn solve_qre_into(
             config.first_step,
             config.max_steps,
         );
-        let stalled = traced.is_err() && sweep.stalled_at_target;
-        if traced.is_ok() || stalled {
-            profile.probs.copy_from_slice(&sweep.prob);
-        }
-        if traced.is_ok() || (stalled && refine_on_actions(game, config, ws, profile)) {
-            // The tracer kept values for the movers only; `Workspace::node_values`
-            // promises every player's.
-            game.node_values(profile, &mut ws.values);
+        if traced.is_ok() {
+            take_sweep_answer(game, ws, profile);
             return Ok(());
+        }
+        if sweep.stalled_at_target {
+            profile.probs.copy_from_slice(&sweep.prob);
+            if refine_on_actions(game, config, ws, profile) {
+                return Ok(());
+            }
         }
     }
     trace(game, config, ws, profile)
@@ -624,10 +621,19 @@ fn tangent(ws: &mut Workspace) -> bool {
     true
 }
 
+/// Copies the belief tracer's profile into `profile` and fills `ws.values` for every
+/// player (the tracer keeps values for the movers only).
+fn take_sweep_answer(game: &Game, ws: &mut Workspace, profile: &mut Profile) {
+    if let Some(sweep) = ws.qre.sweep.as_ref() {
+        profile.probs.copy_from_slice(&sweep.prob);
+    }
+    game.node_values(profile, &mut ws.values);
+}
+
 /// Newton at fixed λ on Gambit's equations (log action probabilities) from `profile`,
 /// a profile next to the branch's point at the target that the belief polish could not
 /// bring under the tolerance (at large λ the log-beliefs' rounding is amplified by λ).
-/// On success `profile` holds the refined QRE.
+/// On success `profile` holds the refined QRE and `ws.values` its node values.
 fn refine_on_actions(game: &Game, config: &QreConfig, ws: &mut Workspace, profile: &mut Profile) -> bool {
     let nv = ws.qre.var_action.len();
     if nv > MAX_TRACED_UNKNOWNS {

@@ -340,12 +340,7 @@ impl Sweep {
 
     /// Log-beliefs implied by the current profile into `out`.
     fn forward(&mut self, game: &Game, out: &mut [f64]) {
-        self.log_reach[0] = 0.0;
-        for &node in &self.reach_nodes {
-            let node = node as usize;
-            let parent = game.node_parent[node] as usize;
-            self.log_reach[node] = self.log_reach[parent] + self.logp[game.node_in_action[node] as usize];
-        }
+        path_sums(game, &self.reach_nodes, &self.logp, &mut self.log_reach);
         for i in 0..self.order.len() {
             let b = self.set_belief[i];
             if b == NONE {
@@ -433,6 +428,17 @@ fn logit_in_place(q: &mut [f64], prob: &mut [f64], lambda: f64) {
     }
 }
 
+/// Sums of `per_action` along the paths from the root to `nodes` (ascending, closed
+/// under parents) into `out`: log reach probabilities and their derivatives.
+fn path_sums(game: &Game, nodes: &[u32], per_action: &[f64], out: &mut [f64]) {
+    out[0] = 0.0;
+    for &node in nodes {
+        let node = node as usize;
+        let parent = game.node_parent[node] as usize;
+        out[node] = out[parent] + per_action[game.node_in_action[node] as usize];
+    }
+}
+
 /// The logit probabilities of the action values `q` into `prob` (no logarithms).
 fn logit_probs(q: &[f64], prob: &mut [f64], lambda: f64) {
     let best = q.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
@@ -498,7 +504,7 @@ fn correct(
             // profile's residual.
             if residual_tol.is_infinite() || s.residual(game, &u_next, lambda, values, np) <= residual_tol {
                 // A fixed point far from the prediction may lie on another branch.
-                let moved = (0..m).fold(0.0f64, |d, j| d.max((u[j].exp() - s.u_pred[j].exp()).abs()));
+                let moved = belief_distance(&u[..m], &s.u_pred[..m]);
                 if moved <= max_move {
                     result = Some(it + 1);
                 }
@@ -795,12 +801,7 @@ impl Sweep {
                 self.dvalues[n * np..n * np + np].copy_from_slice(&acc[..np]);
             }
         }
-        self.dlog_reach[0] = 0.0;
-        for &node in &self.reach_nodes {
-            let node = node as usize;
-            let parent = game.node_parent[node] as usize;
-            self.dlog_reach[node] = self.dlog_reach[parent] + self.dlogp[game.node_in_action[node] as usize];
-        }
+        path_sums(game, &self.reach_nodes, &self.dlogp, &mut self.dlog_reach);
         for i in 0..self.order.len() {
             let b = self.set_belief[i];
             if b == NONE {
@@ -920,9 +921,7 @@ const MAX_GROWTH: f64 = 6.0;
 /// Factors `[jac; tangent_prev]` into `aug` and solves for the new unit tangent,
 /// oriented along `tangent_prev`.
 fn arc_tangent(arc: &mut ArcBuffers, n: usize) -> bool {
-    arc.aug[..(n - 1) * n].copy_from_slice(&arc.jac[..(n - 1) * n]);
-    arc.aug[(n - 1) * n..n * n].copy_from_slice(&arc.tangent_prev[..n]);
-    if !lu_factor(&mut arc.aug, &mut arc.pivots, n) {
+    if !factor_aug(arc, n, false) {
         return false;
     }
     arc.tangent.fill(0.0);
@@ -988,19 +987,17 @@ fn broyden_update(
     true
 }
 
-/// Factors the corrector's augmented matrix `[jac; tangent_prev]` into `aug`.
-fn factor_aug(arc: &mut ArcBuffers, n: usize) -> bool {
+/// Factors the corrector's augmented matrix into `aug`: `[jac; tangent_prev]` (the
+/// hyperplane orthogonal to the path), or `[jac; e_λ]` with `hold_lambda` (Newton on the
+/// beliefs at fixed λ). Clears the Sherman–Morrison terms.
+fn factor_aug(arc: &mut ArcBuffers, n: usize, hold_lambda: bool) -> bool {
     arc.aug[..(n - 1) * n].copy_from_slice(&arc.jac[..(n - 1) * n]);
-    arc.aug[(n - 1) * n..n * n].copy_from_slice(&arc.tangent_prev[..n]);
-    arc.sm_k = 0;
-    lu_factor(&mut arc.aug, &mut arc.pivots, n)
-}
-
-/// Factors `[jac; e_λ]` into `aug`: Newton on the beliefs at fixed λ.
-fn factor_aug_fixed_lambda(arc: &mut ArcBuffers, n: usize) -> bool {
-    arc.aug[..(n - 1) * n].copy_from_slice(&arc.jac[..(n - 1) * n]);
-    arc.aug[(n - 1) * n..n * n].fill(0.0);
-    arc.aug[n * n - 1] = 1.0;
+    if hold_lambda {
+        arc.aug[(n - 1) * n..n * n].fill(0.0);
+        arc.aug[n * n - 1] = 1.0;
+    } else {
+        arc.aug[(n - 1) * n..n * n].copy_from_slice(&arc.tangent_prev[..n]);
+    }
     arc.sm_k = 0;
     lu_factor(&mut arc.aug, &mut arc.pivots, n)
 }
@@ -1042,6 +1039,13 @@ fn aug_update(arc: &mut ArcBuffers, n: usize) -> bool {
     }
     arc.rhs = z;
     ok
+}
+
+/// Largest difference of two log-belief vectors in probability space.
+fn belief_distance(a: &[f64], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .fold(0.0f64, |d, (x, y)| d.max((x.exp() - y.exp()).abs()))
 }
 
 fn max_abs(v: &[f64]) -> f64 {
@@ -1202,7 +1206,7 @@ fn trace_arc(
         // Jacobian at `z` only contracts linearly. A failed attempt restores `jac_z`.
         arc.jac_z.copy_from_slice(&arc.jac);
         arc.sm_k = 0;
-        if at_target && !factor_aug_fixed_lambda(arc, n) {
+        if at_target && !factor_aug(arc, n, true) {
             return Err(GaveUp {
                 lambda_reached: arc.z[m],
             });
@@ -1237,15 +1241,8 @@ fn trace_arc(
                 } else {
                     broyden_update(jac, w_prev, w, g_prev, g, dir, col, m, n)
                 };
-                if updated && !aug_update(arc, n) {
-                    let refactored = if at_target {
-                        factor_aug_fixed_lambda(arc, n)
-                    } else {
-                        factor_aug(arc, n)
-                    };
-                    if !refactored {
-                        break;
-                    }
+                if updated && !aug_update(arc, n) && !factor_aug(arc, n, at_target) {
+                    break;
                 }
             }
             if r <= PATH_TOLERANCE || (it > 1 && previous <= 1e-9) {
@@ -1296,7 +1293,7 @@ fn trace_arc(
         }
         if !converged {
             arc.jac.copy_from_slice(&arc.jac_z);
-            if !factor_aug(arc, n) {
+            if !factor_aug(arc, n, false) {
                 return Err(GaveUp {
                     lambda_reached: arc.z[m],
                 });
@@ -1409,7 +1406,7 @@ fn polish_at_target(
     // Broyden's method at fixed λ: the augmented matrix with the row e_λ (so the λ
     // column plays no part), starting from the path's Jacobian, secant updates after
     // every evaluation, an exact Jacobian when it contracts slowly.
-    let mut factored = factor_aug_fixed_lambda(arc, n);
+    let mut factored = factor_aug(arc, n, true);
     let mut refreshes = 0;
     let mut previous = f64::INFINITY;
     for it in 0..40 {
@@ -1424,20 +1421,19 @@ fn polish_at_target(
             let residual = s.residual(game, &s.u_next, target, values, np);
             if residual > 0.25 * tolerance {
                 if r <= 1e-14 || r >= 0.5 * previous {
-                    let moved = (0..m).fold(0.0f64, |d, j| d.max((arc.w[j].exp() - s.u_pred[j].exp()).abs()));
-                    s.stalled_at_target = r <= 1e-9 && residual <= STALLED_RESIDUAL && moved <= move_bound;
+                    let near = belief_distance(&arc.w[..m], &s.u_pred[..m]) <= move_bound;
+                    s.stalled_at_target = r <= 1e-9 && residual <= STALLED_RESIDUAL && near;
                     return false;
                 }
             } else {
-                let moved = (0..m).fold(0.0f64, |d, j| d.max((arc.w[j].exp() - s.u_pred[j].exp()).abs()));
-                return moved <= move_bound;
+                return belief_distance(&arc.w[..m], &s.u_pred[..m]) <= move_bound;
             }
         }
         if (!factored || r > 0.25 * previous) && refreshes < 3 {
             refreshes += 1;
             let ArcBuffers { w, dir, col, jac, .. } = &mut *arc;
             s.jacobian_g(game, w, dir, col, jac, n, m, values, np);
-            factored = factor_aug_fixed_lambda(arc, n);
+            factored = factor_aug(arc, n, true);
         } else if it > 0 && factored {
             let updated = {
                 let ArcBuffers {
@@ -1453,7 +1449,7 @@ fn polish_at_target(
                 broyden_update(jac, w_prev, w, g_prev, g, dir, col, m, n)
             };
             if updated && !aug_update(arc, n) {
-                factored = factor_aug_fixed_lambda(arc, n);
+                factored = factor_aug(arc, n, true);
             }
         }
         if !factored {
@@ -1510,7 +1506,7 @@ mod tests {
         arc.rhs = vec![0.0; n];
         arc.col = vec![0.0; n];
         arc.dir = vec![0.0; n];
-        assert!(factor_aug(&mut arc, n));
+        assert!(factor_aug(&mut arc, n, false));
         for _ in 0..3 {
             for r in 0..m {
                 arc.col[r] = next();
@@ -1529,7 +1525,7 @@ mod tests {
         let b: Vec<f64> = (0..n).map(|_| next()).collect();
         let mut with_terms = b.clone();
         assert!(aug_solve(&arc, &mut with_terms, n));
-        assert!(factor_aug(&mut arc, n));
+        assert!(factor_aug(&mut arc, n, false));
         assert_eq!(arc.sm_k, 0);
         let mut refactored = b.clone();
         assert!(aug_solve(&arc, &mut refactored, n));
