@@ -9,6 +9,8 @@ use demarche::game::normal::NormalForm;
 use demarche::game::{Game, Mover, Profile};
 use proptest::prelude::*;
 
+mod common;
+
 fn data_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/gambit")
 }
@@ -537,7 +539,7 @@ const NOISE: &[&str] = &[
 ];
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+    #![proptest_config(common::proptest_config(400))]
 
     #[test]
     fn mutated_samples_never_panic(

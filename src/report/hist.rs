@@ -295,6 +295,15 @@ mod tests {
     }
 
     proptest::proptest! {
+        // A fixed case sequence, as in tests/common (PROPTEST_RNG_SEED overrides it).
+        #![proptest_config({
+            let mut config = proptest::test_runner::Config::default();
+            if std::env::var_os("PROPTEST_RNG_SEED").is_none() {
+                config.rng_seed = proptest::test_runner::RngSeed::Fixed(0x64656d61_72636865);
+            }
+            config
+        })]
+
         #[test]
         fn any_values_in_any_order_bucket_exactly(
             values in proptest::collection::vec(-1e6f64..1e6, 0..3000),
