@@ -458,6 +458,33 @@ mod tests {
         profile
     }
 
+    /// The first 300 headline trials at the scenario's seed are all solved by the belief
+    /// tracer: none is handed to the general tracer on all action probabilities, the
+    /// slow path (a variant of the predictor once sent one trial there, through a
+    /// Newton polish that contracted slowly and was taken for a stall at rounding
+    /// level; a single such trial costs as much as thousands of others).
+    #[test]
+    fn headline_trials_stay_on_the_belief_tracer() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/japan_dprk_summit.toml");
+        let model = crate::model::load(&std::fs::read_to_string(path).unwrap(), path).unwrap();
+        let fixed = vec![None; model.params().len()];
+        let (game, _, _) = crate::simulate::trial_game(&model, model.default_seed(), 0, &fixed).unwrap();
+        let mut blocks = Blocks::new(&game).unwrap();
+        let mut profile = game.uniform_profile();
+        let mut values = vec![0.0; game.n_nodes() * game.n_players()];
+        for trial in 0..300 {
+            let (game, _, lambda) =
+                crate::simulate::trial_game(&model, model.default_seed(), trial, &fixed).unwrap();
+            let config = QreConfig {
+                lambda,
+                ..QreConfig::default()
+            };
+            blocks.solve(&game, &config, &mut values, &mut profile).unwrap();
+            let general: usize = blocks.blocks.iter().map(|b| b.ws.qre.general_traces).sum();
+            assert_eq!(general, 0, "trial {trial}: blocks handed to the general tracer");
+        }
+    }
+
     /// The headline's opening branches differ inside their blocks only by constants
     /// per player (the effects of the opening moves), so most blocks are copies; a
     /// copy must equal what tracing that block on its own gives.

@@ -54,7 +54,7 @@ pub struct QreConfig {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum QreMethod {
     /// Pseudo-arclength continuation of the belief fixed point (the unknowns are the
-    /// log-beliefs at the sets with several nodes, plus λ): follows the principal branch
+    /// log-odds of the beliefs at the sets with several nodes, plus λ): follows the principal branch
     /// through turning points in λ. Falls back to [`QreMethod::ArclengthOnActions`] when
     /// the information sets cannot be ordered or the tracer gives up.
     #[default]
@@ -92,6 +92,9 @@ pub(crate) const MAX_TRACED_UNKNOWNS: usize = 4000;
 pub(crate) struct QreScratch {
     /// The belief continuation, when the information sets can be ordered.
     sweep: Option<super::sweep::Sweep>,
+    /// Solves handed to the general tracer on all action probabilities (the slow path:
+    /// the belief tracer gave up or does not apply). A diagnostic for tests.
+    pub(crate) general_traces: usize,
     /// Player information sets (game indices), in index order.
     sets: Vec<u32>,
     /// Global action index of every unknown; unknowns of one set are contiguous.
@@ -207,16 +210,8 @@ pub(crate) fn solve_qre_into(
     if config.method == QreMethod::BeliefContinuation
         && let Some(sweep) = ws.qre.sweep.as_mut()
     {
-        let np = ws.layout.n_players;
-        let traced = super::sweep::trace_beliefs(
-            game,
-            sweep,
-            &mut ws.values,
-            np,
-            config.lambda,
-            config.tolerance,
-            config.max_steps,
-        );
+        let traced =
+            super::sweep::trace_beliefs(game, sweep, config.lambda, config.tolerance, config.max_steps);
         if traced.is_ok() {
             take_sweep_answer(game, ws, profile);
             return Ok(());
@@ -225,12 +220,9 @@ pub(crate) fn solve_qre_into(
     if config.method != QreMethod::ArclengthOnActions
         && let Some(sweep) = ws.qre.sweep.as_mut()
     {
-        let np = ws.layout.n_players;
         let traced = super::sweep::trace_beliefs_arclength(
             game,
             sweep,
-            &mut ws.values,
-            np,
             config.lambda,
             config.tolerance,
             config.first_step,
@@ -247,6 +239,7 @@ pub(crate) fn solve_qre_into(
             }
         }
     }
+    ws.qre.general_traces += 1;
     trace(game, config, ws, profile)
 }
 

@@ -7,10 +7,16 @@
 //! probabilities. A QRE is a fixed point of beliefs → profile → beliefs, so the unknowns
 //! shrink to the log-beliefs at the player sets with several nodes.
 //!
-//! [`trace_beliefs_arclength`] (the default) follows the fixed point G(u, λ) =
-//! Y(u, λ) − u = 0 by pseudo-arclength continuation with a dense Newton corrector whose
+//! [`trace_beliefs_arclength`] (the default) follows the fixed point G(z, λ) =
+//! Y(z, λ) − z = 0 by pseudo-arclength continuation with a dense Newton corrector whose
 //! Jacobian columns come from one directional-derivative pass each; it passes turning
-//! points.
+//! points. Its unknowns z are log-odds, ln(μ_j / μ_0) for every node j of a set but the
+//! first: one unknown fewer per set than the log-beliefs (half as many for two-node
+//! sets, as in the headline's), with no normalisation direction in the Jacobian.
+//!
+//! The passes keep node values only for the players who move in the game (`nm`
+//! columns per node, the loops specialised for one to four movers); callers that need
+//! every player's values recompute them once from the answer's profile.
 //!
 //! [`trace_beliefs`] (opt-in) follows it from λ = 0 in λ steps (secant predictor, Anderson-
 //! accelerated fixed-point corrector, step halving when the corrector struggles or
@@ -52,16 +58,39 @@ pub(crate) struct Sweep {
     set_belief: Vec<u32>,
     /// Nodes of the belief unknowns, in unknown order.
     belief_nodes: Vec<u32>,
+    /// The arclength tracer's unknowns are log-odds: per set, ln(μ_j / μ_0) of every
+    /// node but the set's first, whose log-belief is held at 0 (the passes normalise).
+    /// Per reduced unknown: its log-belief index and that of its set's first node; per
+    /// set with beliefs: its first reduced unknown and their number.
+    red_full: Vec<u32>,
+    red_ref: Vec<u32>,
+    red_sets: Vec<(u32, u32)>,
+    /// Full-size scratch of the reduced passes: (log-beliefs, λ), a direction, and G or
+    /// its derivative.
+    x_full: Vec<f64>,
+    d_full: Vec<f64>,
+    o_full: Vec<f64>,
     /// Per entry of `order`: whether the set's action values depend on the beliefs (it
     /// has beliefs of its own or a node above such a set), and whether its
     /// log-probabilities are read by the forward pass (an action leads to a belief node).
     set_dep: Vec<bool>,
     set_needs_logp: Vec<bool>,
     /// Players who move at some set: the passes keep node values (and their
-    /// derivatives) for these columns only, the only ones a set reads. The other
-    /// columns of `values` are left at their starting values; callers that need every
-    /// player's values recompute them from the profile.
+    /// derivatives) for these players only, the only ones a set reads; callers that
+    /// need every player's values recompute them from the profile.
     movers: Vec<usize>,
+    /// Number of movers: the passes keep node values (and derivatives) as `nm` columns
+    /// per node, `mvals[node * nm + c]` for player `movers[c]`.
+    nm: usize,
+    /// Per entry of `order`: the mover's column (`u32::MAX` for chance).
+    set_col: Vec<u32>,
+    /// Per entry of `set_nodes`: the node's first child.
+    set_first: Vec<u32>,
+    /// Per node and mover column: the outcome's payoff (or 0), the pass's node values,
+    /// and the tangent pass's derivatives.
+    mbase: Vec<f64>,
+    mvals: Vec<f64>,
+    dmvals: Vec<f64>,
     /// Nodes on a path from the root to a belief node, root excluded, ascending: the
     /// only log reach probabilities the forward passes need.
     reach_nodes: Vec<u32>,
@@ -69,8 +98,10 @@ pub(crate) struct Sweep {
     /// that do not depend on the beliefs are still valid for it (cleared when the
     /// numbers are reloaded): another pass at the same λ skips those sets.
     cached_lambda: Option<u64>,
-    /// Per node: the outcome's payoffs (or 0), the starting value of every pass.
-    pub base_values: Vec<f64>,
+    /// Whether `mvals` holds `mbase` at every terminal node and the chance sets' entries
+    /// of `prob` and `logp` are loaded (cleared when the numbers are reloaded; the first
+    /// pass of a trace copies them).
+    values_loaded: bool,
     // Per global action.
     pub prob: Vec<f64>,
     logp: Vec<f64>,
@@ -90,9 +121,8 @@ pub(crate) struct Sweep {
     // derivative of node values and log reach per node.
     q: Vec<f64>,
     dlogp: Vec<f64>,
-    dvalues: Vec<f64>,
     dlog_reach: Vec<f64>,
-    /// Per node: whether the last tangent pass wrote its `dvalues`, and those nodes.
+    /// Per node: whether the last tangent pass wrote its `dmvals`, and those nodes.
     dirty: Vec<bool>,
     touched: Vec<u32>,
     /// `exp(u_next)` at the last `eval_g` point, for the tangent passes.
@@ -145,7 +175,7 @@ impl Sweep {
                 }
             }
         }
-        if order.len() != n_sets {
+        if order.len() != n_sets || layout.n_players > 16 {
             return None;
         }
         let mut s = Sweep::default();
@@ -160,7 +190,14 @@ impl Sweep {
             s.set_node_start.push(s.set_nodes.len() as u32);
             s.set_nodes.extend_from_slice(&info.nodes);
             if info.mover != Mover::Chance && info.nodes.len() > 1 {
-                s.set_belief.push(s.belief_nodes.len() as u32);
+                let b = s.belief_nodes.len() as u32;
+                s.set_belief.push(b);
+                s.red_sets
+                    .push((s.red_full.len() as u32, info.nodes.len() as u32 - 1));
+                for j in 1..info.nodes.len() as u32 {
+                    s.red_full.push(b + j);
+                    s.red_ref.push(b);
+                }
                 s.belief_nodes.extend_from_slice(&info.nodes);
             } else {
                 s.set_belief.push(NONE);
@@ -210,9 +247,32 @@ impl Sweep {
             }
         }
         s.movers = (0..layout.n_players).filter(|&p| moves[p]).collect();
+        s.nm = s.movers.len();
+        let mut column = vec![u32::MAX; layout.n_players];
+        for (c, &p) in s.movers.iter().enumerate() {
+            column[p] = c as u32;
+        }
+        s.set_col = s
+            .set_mover
+            .iter()
+            .map(|&mv| {
+                if mv == u32::MAX {
+                    u32::MAX
+                } else {
+                    column[mv as usize]
+                }
+            })
+            .collect();
+        s.set_first = s
+            .set_nodes
+            .iter()
+            .map(|&n| game.node_first_child[n as usize])
+            .collect();
         s.order = order;
         let m = s.belief_nodes.len();
-        s.base_values = vec![0.0; game.n_nodes() * layout.n_players];
+        s.mbase = vec![0.0; game.n_nodes() * s.nm];
+        s.mvals = vec![0.0; game.n_nodes() * s.nm];
+        s.dmvals = vec![0.0; game.n_nodes() * s.nm];
         s.prob = vec![0.0; game.n_actions()];
         s.logp = vec![0.0; game.n_actions()];
         s.chance_logp = vec![0.0; game.n_actions()];
@@ -230,6 +290,9 @@ impl Sweep {
         ] {
             *v = vec![0.0; m];
         }
+        s.x_full = vec![0.0; m + 1];
+        s.d_full = vec![0.0; m + 1];
+        s.o_full = vec![0.0; m];
         s.du = vec![0.0; m * MEMORY];
         s.dg = vec![0.0; m * MEMORY];
         s.small = vec![0.0; MEMORY * MEMORY];
@@ -237,7 +300,6 @@ impl Sweep {
         s.gamma = vec![0.0; MEMORY];
         s.q = vec![0.0; game.n_actions()];
         s.dlogp = vec![0.0; game.n_actions()];
-        s.dvalues = vec![0.0; game.n_nodes() * layout.n_players];
         s.dlog_reach = vec![0.0; game.n_nodes()];
         s.dirty = vec![false; game.n_nodes()];
         s.touched = Vec::with_capacity(game.n_nodes());
@@ -249,25 +311,38 @@ impl Sweep {
         self.belief_nodes.len()
     }
 
-    /// Copies the outcome payoffs into `base_values` (after the numbers were refilled).
-    fn load_payoffs(&mut self, game: &Game, np: usize) {
+    /// Copies the movers' outcome payoffs into `mbase` (after the numbers were refilled).
+    fn load_payoffs(&mut self, game: &Game) {
         self.cached_lambda = None;
+        self.values_loaded = false;
         for (l, &p) in self.chance_logp.iter_mut().zip(&game.chance_probs) {
             *l = if p > 0.0 { p.ln() } else { f64::NEG_INFINITY };
         }
-        for (node, v) in self.base_values.chunks_exact_mut(np).enumerate() {
+        let nm = self.nm;
+        for node in 0..game.n_nodes() {
+            let base = &mut self.mbase[node * nm..node * nm + nm];
             match game.node_outcome(node) {
-                Some(o) => v.copy_from_slice(game.outcome_payoffs(o)),
-                None => v.fill(0.0),
+                Some(o) => {
+                    let payoffs = game.outcome_payoffs(o);
+                    for (b, &p) in base.iter_mut().zip(&self.movers) {
+                        *b = payoffs[p];
+                    }
+                }
+                None => base.fill(0.0),
             }
         }
     }
 
     /// Profile and node values from the log-beliefs `u` (one pass over the sets).
-    fn backward(&mut self, game: &Game, u: &[f64], lambda: f64, values: &mut [f64], np: usize) {
+    fn backward(&mut self, game: &Game, u: &[f64], lambda: f64) {
+        let nm = self.nm;
         let reuse = self.cached_lambda == Some(lambda.to_bits());
-        if !reuse {
-            values.copy_from_slice(&self.base_values);
+        let first_pass = !self.values_loaded;
+        if first_pass {
+            // Terminal nodes keep these values for the whole trace, and chance sets their
+            // probabilities; every pass rewrites the nodes of the sets it visits.
+            self.mvals.copy_from_slice(&self.mbase);
+            self.values_loaded = true;
         }
         for i in 0..self.order.len() {
             if reuse && !self.set_dep[i] {
@@ -275,64 +350,63 @@ impl Sweep {
             }
             let off = self.set_offset[i] as usize;
             let k = self.set_k[i] as usize;
-            let nodes = &self.set_nodes[self.set_node_start[i] as usize..self.set_node_start[i + 1] as usize];
-            let mover = self.set_mover[i];
-            if mover == u32::MAX {
-                self.prob[off..off + k].copy_from_slice(&game.chance_probs[off..off + k]);
-                self.logp[off..off + k].copy_from_slice(&self.chance_logp[off..off + k]);
+            let range = self.set_node_start[i] as usize..self.set_node_start[i + 1] as usize;
+            let col = self.set_col[i];
+            if col == u32::MAX {
+                if first_pass {
+                    for a in off..off + k {
+                        self.prob[a] = game.chance_probs[a];
+                        self.logp[a] = self.chance_logp[a];
+                    }
+                }
             } else {
-                let p = mover as usize;
+                let col = col as usize;
                 let belief = self.set_belief[i];
-                // Action values into `logp`, turned into log-probabilities below.
-                let q = &mut self.logp[off..off + k];
+                let firsts = &self.set_first[range.clone()];
+                let q = &mut self.q[off..off + k];
                 if belief == NONE {
-                    let first = game.node_first_child[nodes[0] as usize] as usize;
-                    for a in 0..k {
-                        q[a] = values[(first + a) * np + p];
+                    let first = firsts[0] as usize;
+                    for (a, qa) in q.iter_mut().enumerate() {
+                        *qa = self.mvals[(first + a) * nm + col];
                     }
                 } else {
                     q.fill(0.0);
                     let b = belief as usize;
-                    let m = u[b..b + nodes.len()]
-                        .iter()
-                        .fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+                    let beliefs = &u[b..b + firsts.len()];
+                    let m = beliefs.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
                     let mut total = 0.0;
-                    for (j, &n) in nodes.iter().enumerate() {
-                        let w = (u[b + j] - m).exp();
+                    for (&x, &first) in beliefs.iter().zip(firsts) {
+                        let x = x - m;
+                        // exp(0) = 1 exactly: the likeliest node skips the call.
+                        let w = if x == 0.0 { 1.0 } else { x.exp() };
                         total += w;
-                        let first = game.node_first_child[n as usize] as usize;
-                        for a in 0..k {
-                            q[a] += w * values[(first + a) * np + p];
+                        let first = first as usize;
+                        for (a, qa) in q.iter_mut().enumerate() {
+                            *qa += w * self.mvals[(first + a) * nm + col];
                         }
                     }
+                    let inv = 1.0 / total;
                     for qa in q.iter_mut() {
-                        *qa /= total;
+                        *qa *= inv;
                     }
                 }
-                self.q[off..off + k].copy_from_slice(&self.logp[off..off + k]);
+                let q = &self.q[off..off + k];
+                let prob = &mut self.prob[off..off + k];
                 if self.set_needs_logp[i] {
-                    logit_in_place(&mut self.logp[off..off + k], &mut self.prob[off..off + k], lambda);
+                    logit_with_logs(q, &mut self.logp[off..off + k], prob, lambda);
                 } else {
-                    logit_probs(&self.logp[off..off + k], &mut self.prob[off..off + k], lambda);
+                    logit_probs(q, prob, lambda);
                 }
             }
-            for &n in nodes {
-                let n = n as usize;
-                let first = game.node_first_child[n] as usize;
-                let (head, tail) = values.split_at_mut(first * np);
-                let v = &mut head[n * np..n * np + np];
-                if reuse {
-                    v.copy_from_slice(&self.base_values[n * np..n * np + np]);
-                }
-                for a in 0..k {
-                    let pa = self.prob[off + a];
-                    if pa != 0.0 {
-                        let child = &tail[a * np..a * np + np];
-                        for &pl in &self.movers {
-                            v[pl] += pa * child[pl];
-                        }
-                    }
-                }
+            let nodes = &self.set_nodes[range.clone()];
+            let firsts = &self.set_first[range];
+            let prob = &self.prob[off..off + k];
+            match nm {
+                1 => accumulate::<1>(&mut self.mvals, &self.mbase, nodes, firsts, prob),
+                2 => accumulate::<2>(&mut self.mvals, &self.mbase, nodes, firsts, prob),
+                3 => accumulate::<3>(&mut self.mvals, &self.mbase, nodes, firsts, prob),
+                4 => accumulate::<4>(&mut self.mvals, &self.mbase, nodes, firsts, prob),
+                _ => accumulate_any(&mut self.mvals, &self.mbase, nm, nodes, firsts, prob),
             }
         }
         self.cached_lambda = Some(lambda.to_bits());
@@ -370,8 +444,9 @@ impl Sweep {
 
     /// Maximum |σ − logit response to σ| over the sets with several nodes (singleton
     /// sets are exact by construction), with beliefs `u` implied by σ and the node
-    /// values of σ in `values`.
-    fn residual(&self, game: &Game, u: &[f64], lambda: f64, values: &[f64], np: usize) -> f64 {
+    /// values of σ in `mvals`.
+    fn residual(&self, u: &[f64], lambda: f64) -> f64 {
+        let nm = self.nm;
         let mut worst = 0.0f64;
         let mut q = [0.0f64; 64];
         for i in 0..self.order.len() {
@@ -385,16 +460,17 @@ impl Sweep {
             if k > q.len() {
                 return f64::NAN;
             }
-            let p = self.set_mover[i] as usize;
-            let nodes = &self.set_nodes[self.set_node_start[i] as usize..self.set_node_start[i + 1] as usize];
+            let col = self.set_col[i] as usize;
+            let firsts =
+                &self.set_first[self.set_node_start[i] as usize..self.set_node_start[i + 1] as usize];
             q[..k].fill(0.0);
             let mut total = 0.0;
-            for (j, &n) in nodes.iter().enumerate() {
+            for (j, &first) in firsts.iter().enumerate() {
                 let w = u[b + j].exp();
                 total += w;
-                let first = game.node_first_child[n as usize] as usize;
+                let first = first as usize;
                 for a in 0..k {
-                    q[a] += w * values[(first + a) * np + p];
+                    q[a] += w * self.mvals[(first + a) * nm + col];
                 }
             }
             let best = q[..k].iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v / total));
@@ -409,20 +485,64 @@ impl Sweep {
     }
 }
 
-/// `q` holds action values on entry and log-probabilities `λq − logsumexp(λq)` on exit;
-/// `prob` receives the probabilities.
-fn logit_in_place(q: &mut [f64], prob: &mut [f64], lambda: f64) {
+/// Node values of a set's `nodes` (first children `firsts`) from their children's under
+/// the action probabilities `prob`: `NM` mover columns per node, specialised for the
+/// usual numbers of movers.
+fn accumulate<const NM: usize>(
+    mvals: &mut [f64],
+    mbase: &[f64],
+    nodes: &[u32],
+    firsts: &[u32],
+    prob: &[f64],
+) {
+    for (&n, &first) in nodes.iter().zip(firsts) {
+        let (n, first) = (n as usize, first as usize);
+        let mut acc = [0.0f64; NM];
+        acc.copy_from_slice(&mbase[n * NM..n * NM + NM]);
+        let children = &mvals[first * NM..(first + prob.len()) * NM];
+        for (child, &pa) in children.chunks_exact(NM).zip(prob) {
+            if pa != 0.0 {
+                for c in 0..NM {
+                    acc[c] += pa * child[c];
+                }
+            }
+        }
+        mvals[n * NM..n * NM + NM].copy_from_slice(&acc);
+    }
+}
+
+/// [`accumulate`] for any number of movers (at most 16).
+fn accumulate_any(mvals: &mut [f64], mbase: &[f64], nm: usize, nodes: &[u32], firsts: &[u32], prob: &[f64]) {
+    for (&n, &first) in nodes.iter().zip(firsts) {
+        let (n, first) = (n as usize, first as usize);
+        let mut acc = [0.0f64; 16];
+        acc[..nm].copy_from_slice(&mbase[n * nm..n * nm + nm]);
+        let children = &mvals[first * nm..(first + prob.len()) * nm];
+        for (child, &pa) in children.chunks_exact(nm).zip(prob) {
+            if pa != 0.0 {
+                for c in 0..nm {
+                    acc[c] += pa * child[c];
+                }
+            }
+        }
+        mvals[n * nm..n * nm + nm].copy_from_slice(&acc[..nm]);
+    }
+}
+
+/// The logit probabilities of the action values `q` into `prob` and their logarithms
+/// `λq − logsumexp(λq)` into `logp`.
+fn logit_with_logs(q: &[f64], logp: &mut [f64], prob: &mut [f64], lambda: f64) {
     let best = q.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
     let mut sum = 0.0;
-    for (l, p) in q.iter_mut().zip(prob.iter_mut()) {
-        *l = lambda * (*l - best);
+    for ((&v, l), p) in q.iter().zip(logp.iter_mut()).zip(prob.iter_mut()) {
+        *l = lambda * (v - best);
         // exp(0) = 1 exactly: the best action (or every action at λ = 0) skips the call.
         *p = if *l == 0.0 { 1.0 } else { l.exp() };
         sum += *p;
     }
     let inv = 1.0 / sum;
     let log_sum = sum.ln();
-    for (l, p) in q.iter_mut().zip(prob.iter_mut()) {
+    for (l, p) in logp.iter_mut().zip(prob.iter_mut()) {
         *p *= inv;
         *l -= log_sum;
     }
@@ -461,7 +581,7 @@ pub(crate) struct GaveUp {
 }
 
 /// Anderson-accelerated fixed point of the belief map at `lambda`, starting from
-/// `s.u_pred`. On success `s.u` holds the fixed point, `s.prob` the profile and `values`
+/// `s.u_pred`. On success `s.u` holds the fixed point, `s.prob` the profile and `mvals`
 /// its node values, and the number of iterations is returned. Fails when the residual
 /// beliefs do not reproduce themselves to `path_tol` and the profile's residual
 /// `max |σ − logit response|` does not reach `residual_tol` within `max_iterations`, or
@@ -472,8 +592,6 @@ fn correct(
     game: &Game,
     s: &mut Sweep,
     lambda: f64,
-    values: &mut [f64],
-    np: usize,
     path_tol: f64,
     residual_tol: f64,
     max_iterations: usize,
@@ -489,7 +607,7 @@ fn correct(
     let mut result = None;
     let mut norm_history = [f64::INFINITY; 8];
     for it in 0..max_iterations {
-        s.backward(game, &u, lambda, values, np);
+        s.backward(game, &u, lambda);
         s.forward(game, &mut u_next);
         let mut norm = 0.0f64;
         for j in 0..m {
@@ -502,7 +620,7 @@ fn correct(
         if norm <= path_tol {
             // The beliefs nearly reproduce themselves; at the target, check the
             // profile's residual.
-            if residual_tol.is_infinite() || s.residual(game, &u_next, lambda, values, np) <= residual_tol {
+            if residual_tol.is_infinite() || s.residual(&u_next, lambda) <= residual_tol {
                 // A fixed point far from the prediction may lie on another branch.
                 let moved = belief_distance(&u[..m], &s.u_pred[..m]);
                 if moved <= max_move {
@@ -577,21 +695,19 @@ fn correct(
 }
 
 /// Traces the belief fixed point from λ = 0 to `target`. On success `s.prob` holds the
-/// QRE (player and chance entries) and `values` its node values.
+/// QRE (player and chance entries).
 pub(crate) fn trace_beliefs(
     game: &Game,
     s: &mut Sweep,
-    values: &mut [f64],
-    np: usize,
     target: f64,
     tolerance: f64,
     max_steps: usize,
 ) -> Result<(), GaveUp> {
-    s.load_payoffs(game, np);
+    s.load_payoffs(game);
     // At λ = 0 play is uniform whatever the beliefs.
     s.u.fill(0.0);
     let mut u = std::mem::take(&mut s.u);
-    s.backward(game, &u, 0.0, values, np);
+    s.backward(game, &u, 0.0);
     s.forward(game, &mut u);
     s.u = u;
     if target == 0.0 {
@@ -628,7 +744,7 @@ pub(crate) fn trace_beliefs(
         } else {
             (1e-6, f64::INFINITY)
         };
-        let r = correct(game, s, lambda_next, values, np, path_tol, residual_tol, 60, 0.5);
+        let r = correct(game, s, lambda_next, path_tol, residual_tol, 60, 0.5);
         match r {
             Some(iterations) => {
                 // Fold guard: a turning point of the branch shows up as beliefs that
@@ -681,10 +797,10 @@ pub(crate) fn trace_beliefs(
 impl Sweep {
     /// G(u, λ) = Y(u, λ) − u into `g`; leaves the profile, node values and `u_next` of
     /// the point for [`Sweep::directional`].
-    fn eval_g(&mut self, game: &Game, z: &[f64], values: &mut [f64], np: usize, g: &mut [f64]) {
+    fn eval_g(&mut self, game: &Game, z: &[f64], g: &mut [f64]) {
         let m = self.belief_nodes.len();
         let mut u_next = std::mem::take(&mut self.u_next);
-        self.backward(game, &z[..m], z[m], values, np);
+        self.backward(game, &z[..m], z[m]);
         self.forward(game, &mut u_next);
         for j in 0..m {
             g[j] = u_next[j] - z[j];
@@ -695,15 +811,8 @@ impl Sweep {
 
     /// Derivative of G at the last [`Sweep::eval_g`] point in direction `dir` (m + 1
     /// entries: beliefs, then λ) into `out`.
-    fn directional(
-        &mut self,
-        game: &Game,
-        z: &[f64],
-        dir: &[f64],
-        values: &[f64],
-        np: usize,
-        out: &mut [f64],
-    ) {
+    fn directional(&mut self, game: &Game, z: &[f64], dir: &[f64], out: &mut [f64]) {
+        let nm = self.nm;
         let m = self.belief_nodes.len();
         let lambda = z[m];
         let dlambda = dir[m];
@@ -715,64 +824,65 @@ impl Sweep {
         }
         // Only the sets whose action values move are processed: those with a moving
         // belief, a child with a moving value, or all of them when λ moves. The others
-        // keep `dvalues` 0 (terminal nodes always; the nodes written by the previous
+        // keep `dmvals` 0 (terminal nodes always; the nodes written by the previous
         // pass are cleared first) and `dlogp` 0. A unit direction on one belief thus
         // costs the path from its set up to the root instead of a whole pass.
         for &n in &self.touched {
             let n = n as usize;
-            self.dvalues[n * np..n * np + np].fill(0.0);
+            self.dmvals[n * nm..n * nm + nm].fill(0.0);
             self.dirty[n] = false;
         }
         self.touched.clear();
         for i in 0..self.order.len() {
             let off = self.set_offset[i] as usize;
             let k = self.set_k[i] as usize;
-            let nodes = &self.set_nodes[self.set_node_start[i] as usize..self.set_node_start[i + 1] as usize];
-            let mover = self.set_mover[i];
+            let range = self.set_node_start[i] as usize..self.set_node_start[i + 1] as usize;
+            let col = self.set_col[i];
             let belief = self.set_belief[i];
             let active = dlambda != 0.0
                 || (belief != NONE
-                    && dir[belief as usize..belief as usize + nodes.len()]
+                    && dir[belief as usize..belief as usize + range.len()]
                         .iter()
                         .any(|&d| d != 0.0))
-                || nodes.iter().any(|&n| {
-                    let first = game.node_first_child[n as usize] as usize;
+                || self.set_first[range.clone()].iter().any(|&first| {
+                    let first = first as usize;
                     self.dirty[first..first + k].iter().any(|&d| d)
                 });
             if !active {
                 self.dlogp[off..off + k].fill(0.0);
                 continue;
             }
-            for &n in nodes {
+            for &n in &self.set_nodes[range.clone()] {
                 self.dirty[n as usize] = true;
                 self.touched.push(n);
             }
-            if mover == u32::MAX {
+            let firsts = &self.set_first[range.clone()];
+            if col == u32::MAX {
                 self.dlogp[off..off + k].fill(0.0);
             } else {
-                let p = mover as usize;
+                let col = col as usize;
                 // dQ into dlogp first.
                 let dq = &mut self.dlogp[off..off + k];
                 if belief == NONE {
-                    let first = game.node_first_child[nodes[0] as usize] as usize;
+                    let first = firsts[0] as usize;
                     for a in 0..k {
-                        dq[a] = self.dvalues[(first + a) * np + p];
+                        dq[a] = self.dmvals[(first + a) * nm + col];
                     }
                 } else {
                     dq.fill(0.0);
                     let b = belief as usize;
-                    let u = &z[b..b + nodes.len()];
-                    let du = &dir[b..b + nodes.len()];
+                    let u = &z[b..b + firsts.len()];
+                    let du = &dir[b..b + firsts.len()];
                     let mx = u.iter().fold(f64::NEG_INFINITY, |a, &v| a.max(v));
                     let total: f64 = u.iter().map(|&v| (v - mx).exp()).sum();
                     let mean_du: f64 = u.iter().zip(du).map(|(&v, &d)| (v - mx).exp() / total * d).sum();
-                    for (j, &n) in nodes.iter().enumerate() {
+                    for (j, &first) in firsts.iter().enumerate() {
                         let w = (u[j] - mx).exp() / total;
                         let dw = w * (du[j] - mean_du);
-                        let first = game.node_first_child[n as usize] as usize;
+                        let first = first as usize;
                         for a in 0..k {
-                            let c = (first + a) * np + p;
-                            dq[a] += dw * values[c] + w * self.dvalues[c];
+                            let c = (first + a) * nm + col;
+                            dq[a] += dw * self.mvals[c] + w * self.dmvals[c];
                         }
                     }
                 }
@@ -786,19 +896,18 @@ impl Sweep {
                     *d -= mean;
                 }
             }
-            for &n in nodes {
-                let n = n as usize;
-                let first = game.node_first_child[n] as usize;
+            for (&n, &first) in self.set_nodes[range.clone()].iter().zip(firsts) {
+                let (n, first) = (n as usize, first as usize);
                 let mut acc = [0.0f64; 16];
                 for a in 0..k {
                     let pa = self.prob[off + a];
                     let dpa = pa * self.dlogp[off + a];
-                    for &pl in &self.movers {
-                        let c = (first + a) * np + pl;
-                        acc[pl] += dpa * values[c] + pa * self.dvalues[c];
+                    let c = (first + a) * nm;
+                    for j in 0..nm {
+                        acc[j] += dpa * self.mvals[c + j] + pa * self.dmvals[c + j];
                     }
                 }
-                self.dvalues[n * np..n * np + np].copy_from_slice(&acc[..np]);
+                self.dmvals[n * nm..n * nm + nm].copy_from_slice(&acc[..nm]);
             }
         }
         path_sums(game, &self.reach_nodes, &self.dlogp, &mut self.dlog_reach);
@@ -831,11 +940,77 @@ impl Sweep {
             }
         }
     }
+}
 
-    /// Jacobian of G at `z` (after `eval_g` there), its first `cols` columns, into `jac`
-    /// (`m × stride`, row-major). `dir` and `col` are scratch of m + 1 entries.
+impl Sweep {
+    /// Number of the arclength tracer's unknowns (log-odds).
+    fn n_reduced(&self) -> usize {
+        self.red_full.len()
+    }
+
+    /// Log-beliefs (and λ) of the log-odds point `z` into `x_full`.
+    fn expand(&mut self, z: &[f64]) {
+        let r = self.red_full.len();
+        let m = self.belief_nodes.len();
+        self.x_full[..m].fill(0.0);
+        for j in 0..r {
+            self.x_full[self.red_full[j] as usize] = z[j];
+        }
+        self.x_full[m] = z[r];
+    }
+
+    /// Log-odds of the log-beliefs `u` (m entries) into `z` (r entries).
+    fn reduce(&self, u: &[f64], z: &mut [f64]) {
+        for j in 0..self.red_full.len() {
+            z[j] = u[self.red_full[j] as usize] - u[self.red_ref[j] as usize];
+        }
+    }
+
+    /// G in log-odds, `Y(z, λ) − z`, into `g` (r entries), with the side effects of
+    /// [`Sweep::eval_g`].
+    fn eval_r(&mut self, game: &Game, z: &[f64], g: &mut [f64]) {
+        let r = self.red_full.len();
+        self.expand(z);
+        let x = std::mem::take(&mut self.x_full);
+        let mut o = std::mem::take(&mut self.o_full);
+        self.eval_g(game, &x, &mut o);
+        self.x_full = x;
+        self.o_full = o;
+        for j in 0..r {
+            let y = self.u_next[self.red_full[j] as usize] - self.u_next[self.red_ref[j] as usize];
+            g[j] = y - z[j];
+        }
+    }
+
+    /// Derivative of the log-odds G at the last [`Sweep::eval_r`] point `z` along `dir`
+    /// (r + 1 entries) into `out`.
+    fn directional_r(&mut self, game: &Game, z: &[f64], dir: &[f64], out: &mut [f64]) {
+        let r = self.red_full.len();
+        let m = self.belief_nodes.len();
+        self.expand(z);
+        self.d_full.fill(0.0);
+        for j in 0..r {
+            self.d_full[self.red_full[j] as usize] = dir[j];
+        }
+        self.d_full[m] = dir[r];
+        let x = std::mem::take(&mut self.x_full);
+        let d = std::mem::take(&mut self.d_full);
+        let mut o = std::mem::take(&mut self.o_full);
+        self.directional(game, &x, &d, &mut o);
+        // o = dY − d with d = 0 at the first nodes, so the log-odds derivative is
+        // (dY_j − dY_0) − dz_j = o_j − o_0.
+        for j in 0..r {
+            out[j] = o[self.red_full[j] as usize] - o[self.red_ref[j] as usize];
+        }
+        self.x_full = x;
+        self.d_full = d;
+        self.o_full = o;
+    }
+
+    /// Jacobian of the log-odds G at `z` (after `eval_r` there), its first `cols`
+    /// columns, into `jac` (`r × stride`, row-major).
     #[allow(clippy::too_many_arguments)]
-    fn jacobian_g(
+    fn jacobian_r(
         &mut self,
         game: &Game,
         z: &[f64],
@@ -844,20 +1019,39 @@ impl Sweep {
         jac: &mut [f64],
         stride: usize,
         cols: usize,
-        values: &[f64],
-        np: usize,
     ) {
-        let m = self.belief_nodes.len();
+        let r = self.red_full.len();
         dir.fill(0.0);
         for c in 0..cols {
             dir[c] = 1.0;
-            self.directional(game, z, dir, values, np, col);
+            self.directional_r(game, z, dir, col);
             dir[c] = 0.0;
-            for r in 0..m {
-                jac[r * stride + c] = col[r];
+            for i in 0..r {
+                jac[i * stride + c] = col[i];
             }
         }
     }
+
+    /// Largest difference of the beliefs of two log-odds points, in probability.
+    fn odds_distance(&self, a: &[f64], b: &[f64]) -> f64 {
+        let mut worst = 0.0f64;
+        for &(start, len) in &self.red_sets {
+            let range = start as usize..(start + len) as usize;
+            let (ma, mb) = (max_or_zero(&a[range.clone()]), max_or_zero(&b[range.clone()]));
+            let ta = (-ma).exp() + a[range.clone()].iter().map(|&v| (v - ma).exp()).sum::<f64>();
+            let tb = (-mb).exp() + b[range.clone()].iter().map(|&v| (v - mb).exp()).sum::<f64>();
+            worst = worst.max(((-ma).exp() / ta - (-mb).exp() / tb).abs());
+            for j in range {
+                worst = worst.max(((a[j] - ma).exp() / ta - (b[j] - mb).exp() / tb).abs());
+            }
+        }
+        worst
+    }
+}
+
+/// The largest of 0 and `v`'s entries (the first node's log-odds is 0).
+fn max_or_zero(v: &[f64]) -> f64 {
+    v.iter().fold(0.0f64, |m, &x| m.max(x))
 }
 
 #[derive(Clone, Debug, Default)]
@@ -1065,25 +1259,22 @@ fn max_abs(v: &[f64]) -> f64 {
 /// by those updates, so a step usually costs three or four passes. Intermediate points are corrected to
 /// [`PATH_TOLERANCE`]; the first crossing of the target is interpolated and solved by
 /// Newton at fixed λ to [`FINAL_TOLERANCE`], and must stay next to the interpolated
-/// point (otherwise the step is halved). On success `s.prob` holds the QRE and `values`
-/// its node values.
+/// point (otherwise the step is halved). On success `s.prob` holds the QRE.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn trace_beliefs_arclength(
     game: &Game,
     s: &mut Sweep,
-    values: &mut [f64],
-    np: usize,
     target: f64,
     tolerance: f64,
     first_step: f64,
     max_steps: usize,
 ) -> Result<(), GaveUp> {
-    let m = s.belief_nodes.len();
+    let m = s.n_reduced();
     let n = m + 1;
-    if m > MAX_BELIEF_UNKNOWNS || np > 16 {
+    if m > MAX_BELIEF_UNKNOWNS || s.nm > 16 {
         return Err(GaveUp { lambda_reached: 0.0 });
     }
-    s.load_payoffs(game, np);
+    s.load_payoffs(game);
     s.stalled_at_target = false;
     if s.arc.jac.len() != m * n {
         let a = &mut s.arc;
@@ -1112,9 +1303,7 @@ pub(crate) fn trace_beliefs_arclength(
         a.pivots = vec![0; n];
     }
     let mut arc = std::mem::take(&mut s.arc);
-    let result = trace_arc(
-        game, s, &mut arc, values, np, target, tolerance, first_step, max_steps,
-    );
+    let result = trace_arc(game, s, &mut arc, target, tolerance, first_step, max_steps);
     s.arc = arc;
     result
 }
@@ -1124,35 +1313,33 @@ fn trace_arc(
     game: &Game,
     s: &mut Sweep,
     arc: &mut ArcBuffers,
-    values: &mut [f64],
-    np: usize,
     target: f64,
     tolerance: f64,
     first_step: f64,
     max_steps: usize,
 ) -> Result<(), GaveUp> {
-    let m = s.belief_nodes.len();
+    let m = s.n_reduced();
     let n = m + 1;
     // λ = 0: uniform play, beliefs from it (G = 0 there exactly).
     arc.z.fill(0.0);
-    s.eval_g(game, &arc.z, values, np, &mut arc.g_z);
-    arc.z[..m].copy_from_slice(&s.u_next);
+    s.eval_r(game, &arc.z, &mut arc.g_z);
+    s.reduce(&s.u_next, &mut arc.z[..m]);
     arc.z[m] = 0.0;
     if target == 0.0 {
-        s.eval_g(game, &arc.z, values, np, &mut arc.g_z);
+        s.eval_r(game, &arc.z, &mut arc.g_z);
         return Ok(());
     }
     arc.tangent_prev.fill(0.0);
     arc.tangent_prev[m] = 1.0;
-    let refresh = |s: &mut Sweep, arc: &mut ArcBuffers, values: &mut [f64]| -> bool {
-        s.eval_g(game, &arc.z, values, np, &mut arc.g_z);
+    let refresh = |s: &mut Sweep, arc: &mut ArcBuffers| -> bool {
+        s.eval_r(game, &arc.z, &mut arc.g_z);
         let ArcBuffers { z, dir, col, jac, .. } = arc;
-        s.jacobian_g(game, z, dir, col, jac, n, n, values, np);
+        s.jacobian_r(game, z, dir, col, jac, n, n);
         arc_tangent(arc, n)
     };
     // At λ = 0 play is uniform whatever the beliefs, so Y does not move with u and
     // ∂G/∂u = −I exactly: only the λ column takes a pass.
-    s.eval_g(game, &arc.z, values, np, &mut arc.g_z);
+    s.eval_r(game, &arc.z, &mut arc.g_z);
     arc.jac.fill(0.0);
     for r in 0..m {
         arc.jac[r * n + r] = -1.0;
@@ -1161,7 +1348,7 @@ fn trace_arc(
     arc.dir[m] = 1.0;
     {
         let ArcBuffers { z, dir, col, .. } = &mut *arc;
-        s.directional(game, z, dir, values, np, col);
+        s.directional_r(game, z, dir, col);
     }
     for r in 0..m {
         arc.jac[r * n + m] = arc.col[r];
@@ -1218,7 +1405,7 @@ fn trace_arc(
         let mut iterations = 0;
         for it in 0..12 {
             iterations = it;
-            s.eval_g(game, &arc.w, values, np, &mut arc.g);
+            s.eval_r(game, &arc.w, &mut arc.g);
             let r = max_abs(&arc.g[..m]);
             if r.is_nan() {
                 break;
@@ -1287,7 +1474,7 @@ fn trace_arc(
             for i in 0..n {
                 arc.w[i] += arc.rhs[i];
                 if i < m {
-                    arc.w[i] = arc.w[i].clamp(LOG_FLOOR, 0.0);
+                    arc.w[i] = arc.w[i].clamp(LOG_FLOOR, -LOG_FLOOR);
                 }
             }
         }
@@ -1300,7 +1487,7 @@ fn trace_arc(
             }
             if !fresh {
                 // Retry the step with the exact Jacobian before shortening it.
-                if !refresh(s, arc, values) {
+                if !refresh(s, arc) {
                     return Err(GaveUp {
                         lambda_reached: arc.z[m],
                     });
@@ -1319,10 +1506,10 @@ fn trace_arc(
                 // Polish from the interpolation at the target between `z` and `w`.
                 let frac = (target - arc.z[m]) / (arc.w[m] - arc.z[m]);
                 for j in 0..m {
-                    s.u_pred[j] = (arc.z[j] + frac * (arc.w[j] - arc.z[j])).clamp(LOG_FLOOR, 0.0);
+                    s.u_pred[j] = (arc.z[j] + frac * (arc.w[j] - arc.z[j])).clamp(LOG_FLOOR, -LOG_FLOOR);
                 }
             }
-            if polish_at_target(game, s, arc, values, np, target, tolerance, this_step) {
+            if polish_at_target(game, s, arc, target, tolerance, this_step) {
                 return Ok(());
             }
             if s.stalled_at_target {
@@ -1332,7 +1519,7 @@ fn trace_arc(
             }
             step = this_step * 0.5;
             // The polish moved the state away from `z`.
-            if !refresh(s, arc, values) {
+            if !refresh(s, arc) {
                 return Err(GaveUp {
                     lambda_reached: arc.z[m],
                 });
@@ -1345,7 +1532,7 @@ fn trace_arc(
         arc.tangent_prev.copy_from_slice(&arc.tangent);
         if iterations > 5 {
             let ArcBuffers { w, dir, col, jac, .. } = &mut *arc;
-            s.jacobian_g(game, w, dir, col, jac, n, n, values, np);
+            s.jacobian_r(game, w, dir, col, jac, n, n);
             fresh = true;
         } else {
             // `jac` already carries the corrector's secant updates.
@@ -1355,7 +1542,7 @@ fn trace_arc(
         arc.g_z.copy_from_slice(&arc.g);
         z_offset = if previous.is_finite() { previous } else { 0.0 };
         if !arc_tangent(arc, n) {
-            if fresh || !refresh(s, arc, values) {
+            if fresh || !refresh(s, arc) {
                 return Err(GaveUp {
                     lambda_reached: arc.z[m],
                 });
@@ -1392,16 +1579,14 @@ fn polish_at_target(
     game: &Game,
     s: &mut Sweep,
     arc: &mut ArcBuffers,
-    values: &mut [f64],
-    np: usize,
     target: f64,
     tolerance: f64,
     step: f64,
 ) -> bool {
-    let m = s.belief_nodes.len();
+    let m = s.n_reduced();
     let n = m + 1;
     let move_bound = 0.05_f64.min(10.0 * step);
-    arc.w[..m].copy_from_slice(&s.u_pred);
+    arc.w[..m].copy_from_slice(&s.u_pred[..m]);
     arc.w[m] = target;
     // Broyden's method at fixed λ: the augmented matrix with the row e_λ (so the λ
     // column plays no part), starting from the path's Jacobian, secant updates after
@@ -1409,30 +1594,36 @@ fn polish_at_target(
     let mut factored = factor_aug(arc, n, true);
     let mut refreshes = 0;
     let mut previous = f64::INFINITY;
+    let mut exact_step = false;
     for it in 0..40 {
-        s.eval_g(game, &arc.w, values, np, &mut arc.g);
+        s.eval_r(game, &arc.w, &mut arc.g);
         let r = max_abs(&arc.g[..m]);
         if r.is_nan() {
             return false;
         }
-        if r <= FINAL_TOLERANCE || (r <= 1e-9 && r >= 0.5 * previous) {
+        // Stalled: an exact Newton step (fresh Jacobian) did not halve |G| near the
+        // rounding level. A slow secant step is not a stall: the Jacobian is refreshed.
+        let stalled = r <= 1e-9 && r >= 0.5 * previous && exact_step;
+        if r <= FINAL_TOLERANCE || stalled {
             // Converged (or stalled at rounding level): the profile must meet the
             // tolerance and the answer must stay on this branch.
-            let residual = s.residual(game, &s.u_next, target, values, np);
+            let residual = s.residual(&s.u_next, target);
             if residual > 0.25 * tolerance {
-                if r <= 1e-14 || r >= 0.5 * previous {
-                    let near = belief_distance(&arc.w[..m], &s.u_pred[..m]) <= move_bound;
+                if r <= 1e-14 || stalled {
+                    let near = s.odds_distance(&arc.w[..m], &s.u_pred[..m]) <= move_bound;
                     s.stalled_at_target = r <= 1e-9 && residual <= STALLED_RESIDUAL && near;
                     return false;
                 }
             } else {
-                return belief_distance(&arc.w[..m], &s.u_pred[..m]) <= move_bound;
+                return s.odds_distance(&arc.w[..m], &s.u_pred[..m]) <= move_bound;
             }
         }
+        exact_step = false;
         if (!factored || r > 0.25 * previous) && refreshes < 3 {
             refreshes += 1;
+            exact_step = true;
             let ArcBuffers { w, dir, col, jac, .. } = &mut *arc;
-            s.jacobian_g(game, w, dir, col, jac, n, m, values, np);
+            s.jacobian_r(game, w, dir, col, jac, n, m);
             factored = factor_aug(arc, n, true);
         } else if it > 0 && factored {
             let updated = {
@@ -1469,7 +1660,7 @@ fn polish_at_target(
         arc.w_prev.copy_from_slice(&arc.w);
         arc.g_prev.copy_from_slice(&arc.g);
         for j in 0..m {
-            arc.w[j] = (arc.w[j] + arc.rhs[j]).clamp(LOG_FLOOR, 0.0);
+            arc.w[j] = (arc.w[j] + arc.rhs[j]).clamp(LOG_FLOOR, -LOG_FLOOR);
         }
     }
     false
