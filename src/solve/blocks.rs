@@ -180,7 +180,7 @@ impl Blocks {
                 }
                 let mut total = 0.0;
                 for (k, c) in children.clone().enumerate() {
-                    let w = (lambda * (child_value(c, p) - best)).exp();
+                    let w = super::fastexp::exp_nonpositive(lambda * (child_value(c, p) - best));
                     profile.probs[info.action_offset + k] = w;
                     total += w;
                 }

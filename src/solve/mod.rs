@@ -13,6 +13,7 @@
 //! [`SolveError::NotConverged`] rather than return a guess.
 
 mod blocks;
+mod fastexp;
 mod layout;
 mod linalg;
 pub mod normal;

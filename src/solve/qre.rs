@@ -279,7 +279,11 @@ fn logit_backward_pass(game: &Game, lambda: f64, ws: &mut Workspace, profile: &m
             for (a, o) in out.iter_mut().enumerate() {
                 let x = lambda * (tail[first + a * np + p] - best);
                 // exp(0) = 1 exactly: the best action skips the call.
-                let e = if x == 0.0 { 1.0 } else { x.exp() };
+                let e = if x == 0.0 {
+                    1.0
+                } else {
+                    super::fastexp::exp_nonpositive(x)
+                };
                 *o = e;
                 sum += e;
             }

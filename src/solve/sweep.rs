@@ -33,6 +33,7 @@
 // Index loops mirror the math of the passes over several parallel arrays.
 #![allow(clippy::needless_range_loop)]
 
+use super::fastexp::exp_nonpositive;
 use super::layout::Layout;
 use super::linalg::{lu_factor, lu_solve_factored};
 use crate::game::{Game, Mover, NONE};
@@ -378,7 +379,7 @@ impl Sweep {
                     for (&x, &first) in beliefs.iter().zip(firsts) {
                         let x = x - m;
                         // exp(0) = 1 exactly: the likeliest node skips the call.
-                        let w = if x == 0.0 { 1.0 } else { x.exp() };
+                        let w = if x == 0.0 { 1.0 } else { exp_nonpositive(x) };
                         total += w;
                         let first = first as usize;
                         for (a, qa) in q.iter_mut().enumerate() {
@@ -433,7 +434,7 @@ impl Sweep {
             }
             let total: f64 = nodes
                 .iter()
-                .map(|&n| (self.log_reach[n as usize] - m).exp())
+                .map(|&n| exp_nonpositive(self.log_reach[n as usize] - m))
                 .sum();
             let log_total = total.ln();
             for (j, &n) in nodes.iter().enumerate() {
@@ -537,7 +538,7 @@ fn logit_with_logs(q: &[f64], logp: &mut [f64], prob: &mut [f64], lambda: f64) {
     for ((&v, l), p) in q.iter().zip(logp.iter_mut()).zip(prob.iter_mut()) {
         *l = lambda * (v - best);
         // exp(0) = 1 exactly: the best action (or every action at λ = 0) skips the call.
-        *p = if *l == 0.0 { 1.0 } else { l.exp() };
+        *p = if *l == 0.0 { 1.0 } else { exp_nonpositive(*l) };
         sum += *p;
     }
     let inv = 1.0 / sum;
@@ -565,7 +566,7 @@ fn logit_probs(q: &[f64], prob: &mut [f64], lambda: f64) {
     let mut sum = 0.0;
     for (&l, p) in q.iter().zip(prob.iter_mut()) {
         let x = lambda * (l - best);
-        *p = if x == 0.0 { 1.0 } else { x.exp() };
+        *p = if x == 0.0 { 1.0 } else { exp_nonpositive(x) };
         sum += *p;
     }
     let inv = 1.0 / sum;
@@ -818,7 +819,7 @@ impl Sweep {
         let dlambda = dir[m];
         if !self.belief_prob_fresh {
             for (p, &u) in self.belief_prob.iter_mut().zip(&self.u_next) {
-                *p = u.exp();
+                *p = exp_nonpositive(u);
             }
             self.belief_prob_fresh = true;
         }
@@ -874,10 +875,14 @@ impl Sweep {
                     let u = &z[b..b + firsts.len()];
                     let du = &dir[b..b + firsts.len()];
                     let mx = u.iter().fold(f64::NEG_INFINITY, |a, &v| a.max(v));
-                    let total: f64 = u.iter().map(|&v| (v - mx).exp()).sum();
-                    let mean_du: f64 = u.iter().zip(du).map(|(&v, &d)| (v - mx).exp() / total * d).sum();
+                    let total: f64 = u.iter().map(|&v| exp_nonpositive(v - mx)).sum();
+                    let mean_du: f64 = u
+                        .iter()
+                        .zip(du)
+                        .map(|(&v, &d)| exp_nonpositive(v - mx) / total * d)
+                        .sum();
                     for (j, &first) in firsts.iter().enumerate() {
-                        let w = (u[j] - mx).exp() / total;
+                        let w = exp_nonpositive(u[j] - mx) / total;
                         let dw = w * (du[j] - mean_du);
                         let first = first as usize;
                         for a in 0..k {
