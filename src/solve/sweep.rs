@@ -65,12 +65,13 @@ pub(crate) struct Sweep {
     /// set with beliefs: its first reduced unknown and their number.
     red_full: Vec<u32>,
     red_ref: Vec<u32>,
+    /// Per reduced unknown: its node and its set's first node.
+    red_node: Vec<u32>,
+    ref_node: Vec<u32>,
     red_sets: Vec<(u32, u32)>,
-    /// Full-size scratch of the reduced passes: (log-beliefs, λ), a direction, and G or
-    /// its derivative.
+    /// Full-size scratch of the reduced passes: (log-beliefs, λ) and a direction.
     x_full: Vec<f64>,
     d_full: Vec<f64>,
-    o_full: Vec<f64>,
     /// Per entry of `order`: whether the set's action values depend on the beliefs (it
     /// has beliefs of its own or a node above such a set), and whether its
     /// log-probabilities are read by the forward pass (an action leads to a belief node).
@@ -126,16 +127,14 @@ pub(crate) struct Sweep {
     /// Per node: whether the last tangent pass wrote its `dmvals`, and those nodes.
     dirty: Vec<bool>,
     touched: Vec<u32>,
-    /// `exp(u_next)` at the last `eval_g` point, for the tangent passes.
-    belief_prob: Vec<f64>,
     /// Set when the Newton polish at the target stalled at the rounding level of the
     /// log-beliefs next to the branch's point but above the profile tolerance (at large
     /// λ the log-beliefs cannot resolve it): `prob` then holds that nearly exact profile,
     /// for a last Newton refinement on the action probabilities (see `qre`).
     pub(crate) stalled_at_target: bool,
-    /// Whether `belief_prob` is `exp(u_next)` of the last evaluation (filled on demand:
-    /// only the tangent passes read it).
-    belief_prob_fresh: bool,
+    /// Whether `u_next` holds the normalised log-beliefs of the last [`Sweep::eval_r`]
+    /// (filled on demand: the log-odds need no normalisation, only the residual does).
+    u_next_fresh: bool,
     /// Per global action: ln of the chance probability (set when the numbers load).
     chance_logp: Vec<f64>,
     /// Dense arclength tracer on (beliefs, λ), sized on first use.
@@ -198,6 +197,8 @@ impl Sweep {
                 for j in 1..info.nodes.len() as u32 {
                     s.red_full.push(b + j);
                     s.red_ref.push(b);
+                    s.red_node.push(info.nodes[j as usize]);
+                    s.ref_node.push(info.nodes[0]);
                 }
                 s.belief_nodes.extend_from_slice(&info.nodes);
             } else {
@@ -287,13 +288,11 @@ impl Sweep {
             &mut s.u_pred,
             &mut s.accepted,
             &mut s.accepted_prev,
-            &mut s.belief_prob,
         ] {
             *v = vec![0.0; m];
         }
         s.x_full = vec![0.0; m + 1];
         s.d_full = vec![0.0; m + 1];
-        s.o_full = vec![0.0; m];
         s.du = vec![0.0; m * MEMORY];
         s.dg = vec![0.0; m * MEMORY];
         s.small = vec![0.0; MEMORY * MEMORY];
@@ -416,6 +415,11 @@ impl Sweep {
     /// Log-beliefs implied by the current profile into `out`.
     fn forward(&mut self, game: &Game, out: &mut [f64]) {
         path_sums(game, &self.reach_nodes, &self.logp, &mut self.log_reach);
+        self.normalize_beliefs(out);
+    }
+
+    /// Log-beliefs from the log reach probabilities of the last pass into `out`.
+    fn normalize_beliefs(&self, out: &mut [f64]) {
         for i in 0..self.order.len() {
             let b = self.set_belief[i];
             if b == NONE {
@@ -796,33 +800,14 @@ pub(crate) fn trace_beliefs(
 }
 
 impl Sweep {
-    /// G(u, λ) = Y(u, λ) − u into `g`; leaves the profile, node values and `u_next` of
-    /// the point for [`Sweep::directional`].
-    fn eval_g(&mut self, game: &Game, z: &[f64], g: &mut [f64]) {
-        let m = self.belief_nodes.len();
-        let mut u_next = std::mem::take(&mut self.u_next);
-        self.backward(game, &z[..m], z[m]);
-        self.forward(game, &mut u_next);
-        for j in 0..m {
-            g[j] = u_next[j] - z[j];
-        }
-        self.u_next = u_next;
-        self.belief_prob_fresh = false;
-    }
-
-    /// Derivative of G at the last [`Sweep::eval_g`] point in direction `dir` (m + 1
-    /// entries: beliefs, then λ) into `out`.
-    fn directional(&mut self, game: &Game, z: &[f64], dir: &[f64], out: &mut [f64]) {
+    /// Derivatives of the log reach probabilities (`dlog_reach`) at the last
+    /// [`Sweep::eval_r`] point (log-beliefs and λ `z`) in direction `dir` (m + 1
+    /// entries: log-beliefs, then λ).
+    fn tangent_pass(&mut self, game: &Game, z: &[f64], dir: &[f64]) {
         let nm = self.nm;
         let m = self.belief_nodes.len();
         let lambda = z[m];
         let dlambda = dir[m];
-        if !self.belief_prob_fresh {
-            for (p, &u) in self.belief_prob.iter_mut().zip(&self.u_next) {
-                *p = exp_nonpositive(u);
-            }
-            self.belief_prob_fresh = true;
-        }
         // Only the sets whose action values move are processed: those with a moving
         // belief, a child with a moving value, or all of them when λ moves. The others
         // keep `dmvals` 0 (terminal nodes always; the nodes written by the previous
@@ -916,34 +901,6 @@ impl Sweep {
             }
         }
         path_sums(game, &self.reach_nodes, &self.dlogp, &mut self.dlog_reach);
-        for i in 0..self.order.len() {
-            let b = self.set_belief[i];
-            if b == NONE {
-                continue;
-            }
-            let b = b as usize;
-            let nodes = &self.set_nodes[self.set_node_start[i] as usize..self.set_node_start[i + 1] as usize];
-            let unreachable = nodes
-                .iter()
-                .all(|&n| self.log_reach[n as usize] == f64::NEG_INFINITY);
-            let mean: f64 = if unreachable {
-                0.0
-            } else {
-                nodes
-                    .iter()
-                    .enumerate()
-                    .map(|(j, &n)| self.belief_prob[b + j] * self.dlog_reach[n as usize])
-                    .sum()
-            };
-            for (j, &n) in nodes.iter().enumerate() {
-                let d = if unreachable || self.u_next[b + j] <= LOG_FLOOR {
-                    0.0
-                } else {
-                    self.dlog_reach[n as usize] - mean
-                };
-                out[b + j] = d - dir[b + j];
-            }
-        }
     }
 }
 
@@ -964,26 +921,42 @@ impl Sweep {
         self.x_full[m] = z[r];
     }
 
-    /// Log-odds of the log-beliefs `u` (m entries) into `z` (r entries).
-    fn reduce(&self, u: &[f64], z: &mut [f64]) {
-        for j in 0..self.red_full.len() {
-            z[j] = u[self.red_full[j] as usize] - u[self.red_ref[j] as usize];
+    /// G in log-odds, `Y(z, λ) − z`, into `g` (r entries): one backward pass (profile
+    /// and node values) and the log reach probabilities of the nodes with beliefs.
+    /// Y_j is the log reach difference ln P(node_j) − ln P(node_0), clamped to ±800
+    /// (0 when neither is reached): no normalisation is needed.
+    fn eval_r(&mut self, game: &Game, z: &[f64], g: &mut [f64]) {
+        let r = self.red_full.len();
+        let m = self.belief_nodes.len();
+        self.expand(z);
+        let x = std::mem::take(&mut self.x_full);
+        self.backward(game, &x[..m], x[m]);
+        self.x_full = x;
+        path_sums(game, &self.reach_nodes, &self.logp, &mut self.log_reach);
+        for j in 0..r {
+            g[j] = self.reach_odds(j) - z[j];
+        }
+        self.u_next_fresh = false;
+    }
+
+    /// Y_j of [`Sweep::eval_r`] from the log reach probabilities of the last pass.
+    fn reach_odds(&self, j: usize) -> f64 {
+        let a = self.log_reach[self.red_node[j] as usize];
+        let b = self.log_reach[self.ref_node[j] as usize];
+        if a == b {
+            0.0
+        } else {
+            (a - b).clamp(LOG_FLOOR, -LOG_FLOOR)
         }
     }
 
-    /// G in log-odds, `Y(z, λ) − z`, into `g` (r entries), with the side effects of
-    /// [`Sweep::eval_g`].
-    fn eval_r(&mut self, game: &Game, z: &[f64], g: &mut [f64]) {
-        let r = self.red_full.len();
-        self.expand(z);
-        let x = std::mem::take(&mut self.x_full);
-        let mut o = std::mem::take(&mut self.o_full);
-        self.eval_g(game, &x, &mut o);
-        self.x_full = x;
-        self.o_full = o;
-        for j in 0..r {
-            let y = self.u_next[self.red_full[j] as usize] - self.u_next[self.red_ref[j] as usize];
-            g[j] = y - z[j];
+    /// Makes `u_next` the normalised log-beliefs of the last [`Sweep::eval_r`] point.
+    fn ensure_u_next(&mut self) {
+        if !self.u_next_fresh {
+            let mut u = std::mem::take(&mut self.u_next);
+            self.normalize_beliefs(&mut u);
+            self.u_next = u;
+            self.u_next_fresh = true;
         }
     }
 
@@ -1000,16 +973,20 @@ impl Sweep {
         self.d_full[m] = dir[r];
         let x = std::mem::take(&mut self.x_full);
         let d = std::mem::take(&mut self.d_full);
-        let mut o = std::mem::take(&mut self.o_full);
-        self.directional(game, &x, &d, &mut o);
-        // o = dY − d with d = 0 at the first nodes, so the log-odds derivative is
-        // (dY_j − dY_0) − dz_j = o_j − o_0.
-        for j in 0..r {
-            out[j] = o[self.red_full[j] as usize] - o[self.red_ref[j] as usize];
-        }
+        self.tangent_pass(game, &x, &d);
         self.x_full = x;
         self.d_full = d;
-        self.o_full = o;
+        // dY_j = d ln P(node_j) − d ln P(node_0), 0 where Y_j is clamped.
+        for j in 0..r {
+            let (a, b) = (self.red_node[j] as usize, self.ref_node[j] as usize);
+            let neither = self.log_reach[a] == f64::NEG_INFINITY && self.log_reach[b] == f64::NEG_INFINITY;
+            let dy = if neither || self.reach_odds(j).abs() >= -LOG_FLOOR {
+                0.0
+            } else {
+                self.dlog_reach[a] - self.dlog_reach[b]
+            };
+            out[j] = dy - dir[j];
+        }
     }
 
     /// Jacobian of the log-odds G at `z` (after `eval_r` there), its first `cols`
@@ -1328,7 +1305,9 @@ fn trace_arc(
     // λ = 0: uniform play, beliefs from it (G = 0 there exactly).
     arc.z.fill(0.0);
     s.eval_r(game, &arc.z, &mut arc.g_z);
-    s.reduce(&s.u_next, &mut arc.z[..m]);
+    // G = Y − 0 at z = 0, so the point on the branch at λ = 0 is z = G.
+    let (z, g_z) = (&mut arc.z, &arc.g_z);
+    z[..m].copy_from_slice(&g_z[..m]);
     arc.z[m] = 0.0;
     if target == 0.0 {
         s.eval_r(game, &arc.z, &mut arc.g_z);
@@ -1483,6 +1462,18 @@ fn trace_arc(
                 }
             }
         }
+        if converged && !at_target {
+            // The whole correction, not only its first move, must stay within the
+            // step's bound: a corrector that contracts slowly can wander across a fold
+            // to another branch while every single move looks acceptable.
+            let moved = (0..n)
+                .map(|i| (arc.w[i] - arc.z_pred[i]).powi(2))
+                .sum::<f64>()
+                .sqrt();
+            if moved > this_step.clamp(1e-3, MAX_FIRST_CORRECTION).max(4.0 * z_offset) {
+                converged = false;
+            }
+        }
         if !converged {
             arc.jac.copy_from_slice(&arc.jac_z);
             if !factor_aug(arc, n, false) {
@@ -1612,6 +1603,7 @@ fn polish_at_target(
         if r <= FINAL_TOLERANCE || stalled {
             // Converged (or stalled at rounding level): the profile must meet the
             // tolerance and the answer must stay on this branch.
+            s.ensure_u_next();
             let residual = s.residual(&s.u_next, target);
             if residual > 0.25 * tolerance {
                 if r <= 1e-14 || stalled {
