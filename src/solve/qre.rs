@@ -245,7 +245,20 @@ pub(crate) fn solve_qre_into(
 
 /// Perfect-information logit QRE: one reverse sweep.
 fn logit_backward_pass(game: &Game, lambda: f64, ws: &mut Workspace, profile: &mut Profile) {
-    let np = ws.layout.n_players;
+    // Specialised for the usual numbers of players: the per-node copies and sums then
+    // compile to straight-line code instead of loops and library calls.
+    match ws.layout.n_players {
+        1 => logit_pass::<1>(game, lambda, ws, profile),
+        2 => logit_pass::<2>(game, lambda, ws, profile),
+        3 => logit_pass::<3>(game, lambda, ws, profile),
+        4 => logit_pass::<4>(game, lambda, ws, profile),
+        _ => logit_pass::<0>(game, lambda, ws, profile),
+    }
+}
+
+/// [`logit_backward_pass`] for `NP` players (`NP = 0`: any number, read from the layout).
+fn logit_pass<const NP: usize>(game: &Game, lambda: f64, ws: &mut Workspace, profile: &mut Profile) {
+    let np = if NP == 0 { ws.layout.n_players } else { NP };
     let payoffs = &game.outcome_payoffs;
     let chance = &game.chance_probs;
     let probs = &mut profile.probs[..];
@@ -254,10 +267,14 @@ fn logit_backward_pass(game: &Game, lambda: f64, ws: &mut Workspace, profile: &m
         let (head, tail) = values.split_at_mut((node + 1) * np);
         let v = &mut head[node * np..];
         if rec.outcome == NO_OUTCOME {
-            v.fill(0.0);
+            for x in v.iter_mut() {
+                *x = 0.0;
+            }
         } else {
             let o = rec.outcome as usize * np;
-            v.copy_from_slice(&payoffs[o..o + np]);
+            for (x, &p) in v.iter_mut().zip(&payoffs[o..o + np]) {
+                *x = p;
+            }
         }
         if rec.mover == TERMINAL {
             continue;
@@ -267,17 +284,18 @@ fn logit_backward_pass(game: &Game, lambda: f64, ws: &mut Workspace, profile: &m
         let off = rec.action_offset as usize;
         let k = rec.n_children as usize;
         let out = &mut probs[off..off + k];
+        let children = &tail[first..first + k * np];
         if rec.mover == CHANCE {
             out.copy_from_slice(&chance[off..off + k]);
         } else {
             let p = rec.mover as usize;
             let mut best = f64::NEG_INFINITY;
-            for a in 0..k {
-                best = best.max(tail[first + a * np + p]);
+            for child in children.chunks_exact(np) {
+                best = best.max(child[p]);
             }
             let mut sum = 0.0;
-            for (a, o) in out.iter_mut().enumerate() {
-                let x = lambda * (tail[first + a * np + p] - best);
+            for (o, child) in out.iter_mut().zip(children.chunks_exact(np)) {
+                let x = lambda * (child[p] - best);
                 // exp(0) = 1 exactly: the best action skips the call.
                 let e = if x == 0.0 {
                     1.0
@@ -292,11 +310,9 @@ fn logit_backward_pass(game: &Game, lambda: f64, ws: &mut Workspace, profile: &m
                 *o *= inv;
             }
         }
-        for a in 0..k {
-            let pa = out[a];
+        for (&pa, child) in out.iter().zip(children.chunks_exact(np)) {
             if pa != 0.0 {
-                let cv = &tail[first + a * np..first + a * np + np];
-                for (acc, c) in v.iter_mut().zip(cv) {
+                for (acc, c) in v.iter_mut().zip(child) {
                     *acc += pa * c;
                 }
             }

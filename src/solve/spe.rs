@@ -26,7 +26,20 @@ pub(crate) fn solve_spe_into(
             infoset: game.infoset_name(h),
         });
     }
-    let np = ws.layout.n_players;
+    // Specialised for the usual numbers of players, as the logit pass.
+    match ws.layout.n_players {
+        1 => spe_pass::<1>(game, ws, profile),
+        2 => spe_pass::<2>(game, ws, profile),
+        3 => spe_pass::<3>(game, ws, profile),
+        4 => spe_pass::<4>(game, ws, profile),
+        _ => spe_pass::<0>(game, ws, profile),
+    }
+    Ok(())
+}
+
+/// Backward induction for `NP` players (`NP = 0`: any number, read from the layout).
+fn spe_pass<const NP: usize>(game: &Game, ws: &mut Workspace, profile: &mut Profile) {
+    let np = if NP == 0 { ws.layout.n_players } else { NP };
     let payoffs = &game.outcome_payoffs;
     let chance = &game.chance_probs;
     let probs = &mut profile.probs[..];
@@ -35,10 +48,14 @@ pub(crate) fn solve_spe_into(
         let (head, tail) = values.split_at_mut((node + 1) * np);
         let v = &mut head[node * np..];
         if rec.outcome == NO_OUTCOME {
-            v.fill(0.0);
+            for x in v.iter_mut() {
+                *x = 0.0;
+            }
         } else {
             let o = rec.outcome as usize * np;
-            v.copy_from_slice(&payoffs[o..o + np]);
+            for (x, &p) in v.iter_mut().zip(&payoffs[o..o + np]) {
+                *x = p;
+            }
         }
         if rec.mover == TERMINAL {
             continue;
@@ -80,5 +97,4 @@ pub(crate) fn solve_spe_into(
             }
         }
     }
-    Ok(())
 }
