@@ -286,7 +286,9 @@ fn logit_pass<const NP: usize>(game: &Game, lambda: f64, ws: &mut Workspace, pro
         let out = &mut probs[off..off + k];
         let children = &tail[first..first + k * np];
         if rec.mover == CHANCE {
-            out.copy_from_slice(&chance[off..off + k]);
+            for (o, &c) in out.iter_mut().zip(&chance[off..off + k]) {
+                *o = c;
+            }
         } else {
             let p = rec.mover as usize;
             let mut best = f64::NEG_INFINITY;
