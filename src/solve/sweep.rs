@@ -1581,7 +1581,9 @@ fn polish_at_target(
 ) -> bool {
     let m = s.n_reduced();
     let n = m + 1;
-    let move_bound = 0.05_f64.min(10.0 * step);
+    // Floored: a step that lands a hair below the target leaves a tiny last step, and
+    // the polish must still be allowed the corrector's own rounding-level moves.
+    let move_bound = 0.05_f64.min((10.0 * step).max(1e-4));
     arc.w[..m].copy_from_slice(&s.u_pred[..m]);
     arc.w[m] = target;
     // Broyden's method at fixed λ: the augmented matrix with the row e_λ (so the λ
@@ -1599,7 +1601,7 @@ fn polish_at_target(
         }
         // Stalled: an exact Newton step (fresh Jacobian) did not halve |G| near the
         // rounding level. A slow secant step is not a stall: the Jacobian is refreshed.
-        let stalled = r <= 1e-9 && r >= 0.5 * previous && exact_step;
+        let stalled = r <= 1e-8 && r >= 0.5 * previous && exact_step;
         if r <= FINAL_TOLERANCE || stalled {
             // Converged (or stalled at rounding level): the profile must meet the
             // tolerance and the answer must stay on this branch.
@@ -1608,7 +1610,7 @@ fn polish_at_target(
             if residual > 0.25 * tolerance {
                 if r <= 1e-14 || stalled {
                     let near = s.odds_distance(&arc.w[..m], &s.u_pred[..m]) <= move_bound;
-                    s.stalled_at_target = r <= 1e-9 && residual <= STALLED_RESIDUAL && near;
+                    s.stalled_at_target = r <= 1e-8 && residual <= STALLED_RESIDUAL && near;
                     return false;
                 }
             } else {
