@@ -146,7 +146,11 @@ proptest! {
 
     /// The default tracer (arclength on beliefs) and Gambit's formulation (arclength on
     /// all action probabilities) land on the same point of the principal branch, turning
-    /// points included.
+    /// points included. On rare games the reference itself jumps branches at a set
+    /// reached with vanishing probability; a case found on another seed is checked
+    /// against Gambit and, where Gambit sides with the default tracer, kept in
+    /// `tests/golden/gambit/extra/` (see `gambit_golden.rs`) instead of the regression
+    /// file.
     #[test]
     fn belief_arclength_agrees_with_the_action_arclength_tracer(seed in any::<u64>(), n_players in 2usize..=3, nodes in 4usize..20, lambda in 0.0f64..12.0) {
         let game = random_signaling_game(n_players, nodes, seed);
