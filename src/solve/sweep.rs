@@ -148,7 +148,9 @@ pub(crate) struct Sweep {
 }
 
 impl Sweep {
-    /// The dependency order, or `None` when the sets cannot be ordered.
+    /// The dependency order, or `None` when the sets cannot be ordered (or the game has
+    /// more than 16 players, the size of the passes' per-node scratch): the general
+    /// tracer then solves the game.
     pub(crate) fn new(game: &Game, layout: &Layout) -> Option<Sweep> {
         let n_sets = game.infosets().len();
         // Edge parent's set -> child's set: the parent's set must wait for the child's.
