@@ -1507,7 +1507,8 @@ fn trace_arc(
                     s.u_pred[j] = (arc.z[j] + frac * (arc.w[j] - arc.z[j])).clamp(LOG_FLOOR, -LOG_FLOOR);
                 }
             }
-            if polish_at_target(game, s, arc, target, tolerance, this_step) {
+            // At the target the corrector's last evaluation was at `w` itself.
+            if polish_at_target(game, s, arc, target, tolerance, this_step, at_target) {
                 return Ok(());
             }
             if s.stalled_at_target {
@@ -1570,7 +1571,7 @@ fn trace_arc(
 /// point at the target, or the interpolation at the target between the accepted point
 /// and a corrected point beyond it. Succeeds when |G| reaches [`FINAL_TOLERANCE`], the
 /// profile's logit residual is at most `tolerance / 4`, and the answer's beliefs lie
-/// within `min(0.05, 10·step)` of the start (a solution farther away may lie on another
+/// within `min(0.05, max(10·step, 1e-4))` of the start (a solution farther away may lie on another
 /// branch).
 #[allow(clippy::too_many_arguments)]
 fn polish_at_target(
@@ -1580,6 +1581,7 @@ fn polish_at_target(
     target: f64,
     tolerance: f64,
     step: f64,
+    evaluated: bool,
 ) -> bool {
     let m = s.n_reduced();
     let n = m + 1;
@@ -1596,7 +1598,11 @@ fn polish_at_target(
     let mut previous = f64::INFINITY;
     let mut exact_step = false;
     for it in 0..40 {
-        s.eval_r(game, &arc.w, &mut arc.g);
+        // With `evaluated`, `arc.g` and the passes' state already belong to the start
+        // point (the corrector's last evaluation): the same numbers, one pass fewer.
+        if it > 0 || !evaluated {
+            s.eval_r(game, &arc.w, &mut arc.g);
+        }
         let r = max_abs(&arc.g[..m]);
         if r.is_nan() {
             return false;
