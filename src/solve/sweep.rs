@@ -65,9 +65,6 @@ pub(crate) struct Sweep {
     /// set with beliefs: its first reduced unknown and their number.
     red_full: Vec<u32>,
     red_ref: Vec<u32>,
-    /// Per reduced unknown: its node and its set's first node.
-    red_node: Vec<u32>,
-    ref_node: Vec<u32>,
     red_sets: Vec<(u32, u32)>,
     /// Full-size scratch of the reduced passes: (log-beliefs, λ) and a direction.
     x_full: Vec<f64>,
@@ -199,8 +196,6 @@ impl Sweep {
                 for j in 1..info.nodes.len() as u32 {
                     s.red_full.push(b + j);
                     s.red_ref.push(b);
-                    s.red_node.push(info.nodes[j as usize]);
-                    s.ref_node.push(info.nodes[0]);
                 }
                 s.belief_nodes.extend_from_slice(&info.nodes);
             } else {
@@ -308,11 +303,6 @@ impl Sweep {
         Some(s)
     }
 
-    #[allow(dead_code)]
-    pub(crate) fn n_unknowns(&self) -> usize {
-        self.belief_nodes.len()
-    }
-
     /// Copies the movers' outcome payoffs into `mbase` (after the numbers were refilled).
     fn load_payoffs(&mut self, game: &Game) {
         self.cached_lambda = None;
@@ -403,12 +393,13 @@ impl Sweep {
             let nodes = &self.set_nodes[range.clone()];
             let firsts = &self.set_first[range];
             let prob = &self.prob[off..off + k];
+            let (mvals, mbase) = (&mut self.mvals, &self.mbase);
             match nm {
-                1 => accumulate::<1>(&mut self.mvals, &self.mbase, nodes, firsts, prob),
-                2 => accumulate::<2>(&mut self.mvals, &self.mbase, nodes, firsts, prob),
-                3 => accumulate::<3>(&mut self.mvals, &self.mbase, nodes, firsts, prob),
-                4 => accumulate::<4>(&mut self.mvals, &self.mbase, nodes, firsts, prob),
-                _ => accumulate_any(&mut self.mvals, &self.mbase, nm, nodes, firsts, prob),
+                1 => accumulate::<1>(mvals, mbase, nm, nodes, firsts, prob),
+                2 => accumulate::<2>(mvals, mbase, nm, nodes, firsts, prob),
+                3 => accumulate::<3>(mvals, mbase, nm, nodes, firsts, prob),
+                4 => accumulate::<4>(mvals, mbase, nm, nodes, firsts, prob),
+                _ => accumulate::<0>(mvals, mbase, nm, nodes, firsts, prob),
             }
         }
         self.cached_lambda = Some(lambda.to_bits());
@@ -493,46 +484,31 @@ impl Sweep {
 }
 
 /// Node values of a set's `nodes` (first children `firsts`) from their children's under
-/// the action probabilities `prob`: `NM` mover columns per node, specialised for the
-/// usual numbers of movers.
+/// the action probabilities `prob`, `nm` mover columns per node. Specialised for the
+/// usual numbers of movers (`NM`; 0 for any number up to 16, read from `nm`).
 fn accumulate<const NM: usize>(
     mvals: &mut [f64],
     mbase: &[f64],
+    nm: usize,
     nodes: &[u32],
     firsts: &[u32],
     prob: &[f64],
 ) {
-    for (&n, &first) in nodes.iter().zip(firsts) {
-        let (n, first) = (n as usize, first as usize);
-        let mut acc = [0.0f64; NM];
-        acc.copy_from_slice(&mbase[n * NM..n * NM + NM]);
-        let children = &mvals[first * NM..(first + prob.len()) * NM];
-        for (child, &pa) in children.chunks_exact(NM).zip(prob) {
-            if pa != 0.0 {
-                for c in 0..NM {
-                    acc[c] += pa * child[c];
-                }
-            }
-        }
-        mvals[n * NM..n * NM + NM].copy_from_slice(&acc);
-    }
-}
-
-/// [`accumulate`] for any number of movers (at most 16).
-fn accumulate_any(mvals: &mut [f64], mbase: &[f64], nm: usize, nodes: &[u32], firsts: &[u32], prob: &[f64]) {
+    let nm = if NM == 0 { nm } else { NM };
     for (&n, &first) in nodes.iter().zip(firsts) {
         let (n, first) = (n as usize, first as usize);
         let mut acc = [0.0f64; 16];
-        acc[..nm].copy_from_slice(&mbase[n * nm..n * nm + nm]);
+        let acc = &mut acc[..nm];
+        acc.copy_from_slice(&mbase[n * nm..n * nm + nm]);
         let children = &mvals[first * nm..(first + prob.len()) * nm];
         for (child, &pa) in children.chunks_exact(nm).zip(prob) {
             if pa != 0.0 {
-                for c in 0..nm {
-                    acc[c] += pa * child[c];
+                for (a, c) in acc.iter_mut().zip(child) {
+                    *a += pa * c;
                 }
             }
         }
-        mvals[n * nm..n * nm + nm].copy_from_slice(&acc[..nm]);
+        mvals[n * nm..n * nm + nm].copy_from_slice(acc);
     }
 }
 
@@ -941,10 +917,18 @@ impl Sweep {
         self.u_next_fresh = false;
     }
 
+    /// The nodes of reduced unknown `j` and of its set's first node.
+    fn odds_nodes(&self, j: usize) -> (usize, usize) {
+        (
+            self.belief_nodes[self.red_full[j] as usize] as usize,
+            self.belief_nodes[self.red_ref[j] as usize] as usize,
+        )
+    }
+
     /// Y_j of [`Sweep::eval_r`] from the log reach probabilities of the last pass.
     fn reach_odds(&self, j: usize) -> f64 {
-        let a = self.log_reach[self.red_node[j] as usize];
-        let b = self.log_reach[self.ref_node[j] as usize];
+        let (a, b) = self.odds_nodes(j);
+        let (a, b) = (self.log_reach[a], self.log_reach[b]);
         if a == b {
             0.0
         } else {
@@ -980,7 +964,7 @@ impl Sweep {
         self.d_full = d;
         // dY_j = d ln P(node_j) − d ln P(node_0), 0 where Y_j is clamped.
         for j in 0..r {
-            let (a, b) = (self.red_node[j] as usize, self.ref_node[j] as usize);
+            let (a, b) = self.odds_nodes(j);
             let neither = self.log_reach[a] == f64::NEG_INFINITY && self.log_reach[b] == f64::NEG_INFINITY;
             let dy = if neither || self.reach_odds(j).abs() >= -LOG_FLOOR {
                 0.0
@@ -1082,7 +1066,7 @@ const PATH_TOLERANCE: f64 = 1e-6;
 /// Largest profile residual of a polish that stalled at the rounding level and is
 /// handed to the refinement on action probabilities.
 const STALLED_RESIDUAL: f64 = 1e-6;
-/// Largest |G| of the answer (log-beliefs).
+/// Largest |G| of the answer (log-odds).
 const FINAL_TOLERANCE: f64 = 1e-12;
 /// Step control: the first corrector move (distance of the prediction to the branch)
 /// aimed at, and the largest accepted.
