@@ -74,6 +74,9 @@ pub(crate) struct Sweep {
     /// log-probabilities are read by the forward pass (an action leads to a belief node).
     set_dep: Vec<bool>,
     set_needs_logp: Vec<bool>,
+    /// The same per-set facts packed together for the backward pass (one record per
+    /// set, read in order).
+    ops: Vec<SetOp>,
     /// Players who move at some set: the passes keep node values (and their
     /// derivatives) for these players only, the only ones a set reads; callers that
     /// need every player's values recompute them from the profile.
@@ -267,6 +270,18 @@ impl Sweep {
             .iter()
             .map(|&n| game.node_first_child[n as usize])
             .collect();
+        s.ops = (0..order.len())
+            .map(|i| SetOp {
+                off: s.set_offset[i],
+                k: s.set_k[i],
+                start: s.set_node_start[i],
+                len: s.set_node_start[i + 1] - s.set_node_start[i],
+                col: s.set_col[i],
+                belief: s.set_belief[i],
+                dep: s.set_dep[i],
+                needs_logp: s.set_needs_logp[i],
+            })
+            .collect();
         s.order = order;
         let m = s.belief_nodes.len();
         s.mbase = vec![0.0; game.n_nodes() * s.nm];
@@ -336,70 +351,46 @@ impl Sweep {
             self.mvals.copy_from_slice(&self.mbase);
             self.values_loaded = true;
         }
-        for i in 0..self.order.len() {
-            if reuse && !self.set_dep[i] {
+        let mut pass = Pass {
+            nm,
+            nodes: &self.set_nodes,
+            firsts: &self.set_first,
+            mvals: &mut self.mvals,
+            mbase: &self.mbase,
+            prob: &mut self.prob,
+            logp: &mut self.logp,
+            q: &mut self.q,
+            u,
+            lambda,
+        };
+        for op in &self.ops {
+            if reuse && !op.dep {
                 continue;
             }
-            let off = self.set_offset[i] as usize;
-            let k = self.set_k[i] as usize;
-            let range = self.set_node_start[i] as usize..self.set_node_start[i + 1] as usize;
-            let col = self.set_col[i];
-            if col == u32::MAX {
-                if first_pass {
-                    for a in off..off + k {
-                        self.prob[a] = game.chance_probs[a];
-                        self.logp[a] = self.chance_logp[a];
-                    }
-                }
-            } else {
-                let col = col as usize;
-                let belief = self.set_belief[i];
-                let firsts = &self.set_first[range.clone()];
-                let q = &mut self.q[off..off + k];
-                if belief == NONE {
-                    let first = firsts[0] as usize;
-                    for (a, qa) in q.iter_mut().enumerate() {
-                        *qa = self.mvals[(first + a) * nm + col];
-                    }
-                } else {
-                    q.fill(0.0);
-                    let b = belief as usize;
-                    let beliefs = &u[b..b + firsts.len()];
-                    let m = beliefs.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
-                    let mut total = 0.0;
-                    for (&x, &first) in beliefs.iter().zip(firsts) {
-                        let x = x - m;
-                        // exp(0) = 1 exactly: the likeliest node skips the call.
-                        let w = if x == 0.0 { 1.0 } else { exp_nonpositive(x) };
-                        total += w;
-                        let first = first as usize;
-                        for (a, qa) in q.iter_mut().enumerate() {
-                            *qa += w * self.mvals[(first + a) * nm + col];
-                        }
-                    }
-                    let inv = 1.0 / total;
-                    for qa in q.iter_mut() {
-                        *qa *= inv;
-                    }
-                }
-                let q = &self.q[off..off + k];
-                let prob = &mut self.prob[off..off + k];
-                if self.set_needs_logp[i] {
-                    logit_with_logs(q, &mut self.logp[off..off + k], prob, lambda);
-                } else {
-                    logit_probs(q, prob, lambda);
-                }
+            if op.col == u32::MAX && first_pass {
+                let (off, k) = (op.off as usize, op.k as usize);
+                pass.prob[off..off + k].copy_from_slice(&game.chance_probs[off..off + k]);
+                pass.logp[off..off + k].copy_from_slice(&self.chance_logp[off..off + k]);
             }
-            let nodes = &self.set_nodes[range.clone()];
-            let firsts = &self.set_first[range];
-            let prob = &self.prob[off..off + k];
-            let (mvals, mbase) = (&mut self.mvals, &self.mbase);
-            match nm {
-                1 => accumulate::<1>(mvals, mbase, nm, nodes, firsts, prob),
-                2 => accumulate::<2>(mvals, mbase, nm, nodes, firsts, prob),
-                3 => accumulate::<3>(mvals, mbase, nm, nodes, firsts, prob),
-                4 => accumulate::<4>(mvals, mbase, nm, nodes, firsts, prob),
-                _ => accumulate::<0>(mvals, mbase, nm, nodes, firsts, prob),
+            // Specialised for the usual numbers of movers and actions (0: any).
+            match (nm, op.k) {
+                (1, 2) => pass.set::<1, 2>(op),
+                (1, 3) => pass.set::<1, 3>(op),
+                (1, 4) => pass.set::<1, 4>(op),
+                (2, 2) => pass.set::<2, 2>(op),
+                (2, 3) => pass.set::<2, 3>(op),
+                (2, 4) => pass.set::<2, 4>(op),
+                (3, 2) => pass.set::<3, 2>(op),
+                (3, 3) => pass.set::<3, 3>(op),
+                (3, 4) => pass.set::<3, 4>(op),
+                (4, 2) => pass.set::<4, 2>(op),
+                (4, 3) => pass.set::<4, 3>(op),
+                (4, 4) => pass.set::<4, 4>(op),
+                (1, _) => pass.set::<1, 0>(op),
+                (2, _) => pass.set::<2, 0>(op),
+                (3, _) => pass.set::<3, 0>(op),
+                (4, _) => pass.set::<4, 0>(op),
+                _ => pass.set::<0, 0>(op),
             }
         }
         self.cached_lambda = Some(lambda.to_bits());
@@ -486,6 +477,7 @@ impl Sweep {
 /// Node values of a set's `nodes` (first children `firsts`) from their children's under
 /// the action probabilities `prob`, `nm` mover columns per node. Specialised for the
 /// usual numbers of movers (`NM`; 0 for any number up to 16, read from `nm`).
+#[inline(always)]
 fn accumulate<const NM: usize>(
     mvals: &mut [f64],
     mbase: &[f64],
@@ -512,8 +504,95 @@ fn accumulate<const NM: usize>(
     }
 }
 
+/// One information set's facts for the backward pass: first global action and number
+/// of actions, range into `set_nodes`/`set_first`, the mover's column (`u32::MAX` for
+/// chance), first belief unknown (NONE for singletons and chance), whether its values
+/// depend on the beliefs, and whether the forward pass reads its log-probabilities.
+#[derive(Clone, Copy, Debug, Default)]
+struct SetOp {
+    off: u32,
+    k: u32,
+    start: u32,
+    len: u32,
+    col: u32,
+    belief: u32,
+    dep: bool,
+    needs_logp: bool,
+}
+
+/// The arrays one backward pass reads and writes.
+struct Pass<'a> {
+    nm: usize,
+    nodes: &'a [u32],
+    firsts: &'a [u32],
+    mvals: &'a mut [f64],
+    mbase: &'a [f64],
+    prob: &'a mut [f64],
+    logp: &'a mut [f64],
+    q: &'a mut [f64],
+    u: &'a [f64],
+    lambda: f64,
+}
+
+impl Pass<'_> {
+    /// One set of the backward pass: action values (under the beliefs for a set with
+    /// several nodes), the logit choice (chance sets keep their loaded
+    /// probabilities), then the values of the set's nodes. `NM` movers and `K` actions
+    /// when not 0 (then read from the pass and the set), so the loops unroll.
+    #[inline(always)]
+    fn set<const NM: usize, const K: usize>(&mut self, op: &SetOp) {
+        let nm = if NM == 0 { self.nm } else { NM };
+        let k = if K == 0 { op.k as usize } else { K };
+        let off = op.off as usize;
+        let (start, len) = (op.start as usize, op.len as usize);
+        let nodes = &self.nodes[start..start + len];
+        let firsts = &self.firsts[start..start + len];
+        if op.col != u32::MAX {
+            let col = op.col as usize;
+            let q = &mut self.q[off..off + k];
+            if op.belief == NONE {
+                let first = firsts[0] as usize;
+                let children = &self.mvals[first * nm..(first + k) * nm];
+                for (a, qa) in q.iter_mut().enumerate() {
+                    *qa = children[a * nm + col];
+                }
+            } else {
+                q.fill(0.0);
+                let b = op.belief as usize;
+                let beliefs = &self.u[b..b + len];
+                let m = beliefs.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+                let mut total = 0.0;
+                for (&x, &first) in beliefs.iter().zip(firsts) {
+                    let x = x - m;
+                    // exp(0) = 1 exactly: the likeliest node skips the call.
+                    let w = if x == 0.0 { 1.0 } else { exp_nonpositive(x) };
+                    total += w;
+                    let first = first as usize;
+                    let children = &self.mvals[first * nm..(first + k) * nm];
+                    for (a, qa) in q.iter_mut().enumerate() {
+                        *qa += w * children[a * nm + col];
+                    }
+                }
+                let inv = 1.0 / total;
+                for qa in q.iter_mut() {
+                    *qa *= inv;
+                }
+            }
+            let prob = &mut self.prob[off..off + k];
+            if op.needs_logp {
+                logit_with_logs(q, &mut self.logp[off..off + k], prob, self.lambda);
+            } else {
+                logit_probs(q, prob, self.lambda);
+            }
+        }
+        let prob = &self.prob[off..off + k];
+        accumulate::<NM>(self.mvals, self.mbase, nm, nodes, firsts, prob);
+    }
+}
+
 /// The logit probabilities of the action values `q` into `prob` and their logarithms
 /// `λq − logsumexp(λq)` into `logp`.
+#[inline(always)]
 fn logit_with_logs(q: &[f64], logp: &mut [f64], prob: &mut [f64], lambda: f64) {
     let best = q.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
     let mut sum = 0.0;
@@ -543,6 +622,7 @@ fn path_sums(game: &Game, nodes: &[u32], per_action: &[f64], out: &mut [f64]) {
 }
 
 /// The logit probabilities of the action values `q` into `prob` (no logarithms).
+#[inline(always)]
 fn logit_probs(q: &[f64], prob: &mut [f64], lambda: f64) {
     let best = q.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
     let mut sum = 0.0;
@@ -1079,6 +1159,10 @@ const MAX_CONTRACTION: f64 = 0.8;
 const SM_MEMORY: usize = 16;
 /// Largest growth of the step from one step to the next.
 const MAX_GROWTH: f64 = 6.0;
+/// Largest augmented system (unknowns + 1) kept as an explicit inverse instead of LU
+/// factors with Sherman–Morrison terms: at this size a solve is one small
+/// matrix–vector product and an update three, with no growing list of terms.
+const INVERSE_MAX: usize = 16;
 
 /// Factors `[jac; tangent_prev]` into `aug` and solves for the new unit tangent,
 /// oriented along `tangent_prev`.
@@ -1086,10 +1170,20 @@ fn arc_tangent(arc: &mut ArcBuffers, n: usize) -> bool {
     if !factor_aug(arc, n, false) {
         return false;
     }
-    arc.tangent.fill(0.0);
-    arc.tangent[n - 1] = 1.0;
-    if !lu_solve_factored(&arc.aug, &arc.pivots, &mut arc.tangent, n) {
-        return false;
+    if n <= INVERSE_MAX {
+        // The solution of aug · t = e_n is the inverse's last column.
+        for (i, t) in arc.tangent[..n].iter_mut().enumerate() {
+            *t = arc.aug[i * n + n - 1];
+        }
+        if !arc.tangent[..n].iter().all(|v| v.is_finite()) {
+            return false;
+        }
+    } else {
+        arc.tangent.fill(0.0);
+        arc.tangent[n - 1] = 1.0;
+        if !lu_solve_factored(&arc.aug, &arc.pivots, &mut arc.tangent, n) {
+            return false;
+        }
     }
     let norm = arc.tangent.iter().map(|v| v * v).sum::<f64>().sqrt();
     let dot: f64 = arc
@@ -1151,21 +1245,168 @@ fn broyden_update(
 
 /// Factors the corrector's augmented matrix into `aug`: `[jac; tangent_prev]` (the
 /// hyperplane orthogonal to the path), or `[jac; e_λ]` with `hold_lambda` (Newton on the
-/// beliefs at fixed λ). Clears the Sherman–Morrison terms.
+/// beliefs at fixed λ). Clears the Sherman–Morrison terms. Up to [`INVERSE_MAX`]
+/// unknowns `aug` holds the explicit inverse instead of LU factors.
 fn factor_aug(arc: &mut ArcBuffers, n: usize, hold_lambda: bool) -> bool {
-    arc.aug[..(n - 1) * n].copy_from_slice(&arc.jac[..(n - 1) * n]);
-    if hold_lambda {
-        arc.aug[(n - 1) * n..n * n].fill(0.0);
-        arc.aug[n * n - 1] = 1.0;
+    let mut small = [0.0f64; INVERSE_MAX * INVERSE_MAX];
+    let a: &mut [f64] = if n <= INVERSE_MAX {
+        &mut small[..n * n]
     } else {
-        arc.aug[(n - 1) * n..n * n].copy_from_slice(&arc.tangent_prev[..n]);
+        &mut arc.aug[..n * n]
+    };
+    a[..(n - 1) * n].copy_from_slice(&arc.jac[..(n - 1) * n]);
+    if hold_lambda {
+        a[(n - 1) * n..n * n].fill(0.0);
+        a[n * n - 1] = 1.0;
+    } else {
+        a[(n - 1) * n..n * n].copy_from_slice(&arc.tangent_prev[..n]);
     }
     arc.sm_k = 0;
-    lu_factor(&mut arc.aug, &mut arc.pivots, n)
+    if n <= INVERSE_MAX {
+        invert_small(&small[..n * n], &mut arc.aug[..n * n], n)
+    } else {
+        lu_factor(&mut arc.aug, &mut arc.pivots, n)
+    }
+}
+
+/// Runs `$f::<N>(args)` for the runtime size `$n` (2 to [`INVERSE_MAX`]): the small
+/// dense kernels below unroll completely at a constant size.
+macro_rules! small_n {
+    ($n:expr, $f:ident($($arg:expr),*)) => {
+        match $n {
+            1 => $f::<1>($($arg),*),
+            2 => $f::<2>($($arg),*),
+            3 => $f::<3>($($arg),*),
+            4 => $f::<4>($($arg),*),
+            5 => $f::<5>($($arg),*),
+            6 => $f::<6>($($arg),*),
+            7 => $f::<7>($($arg),*),
+            8 => $f::<8>($($arg),*),
+            9 => $f::<9>($($arg),*),
+            10 => $f::<10>($($arg),*),
+            11 => $f::<11>($($arg),*),
+            12 => $f::<12>($($arg),*),
+            13 => $f::<13>($($arg),*),
+            14 => $f::<14>($($arg),*),
+            15 => $f::<15>($($arg),*),
+            16 => $f::<16>($($arg),*),
+            _ => unreachable!("small_n: size {} above INVERSE_MAX", $n),
+        }
+    };
+}
+
+/// The inverse of the `n × n` row-major `a` (n ≤ [`INVERSE_MAX`]) into `inv` by
+/// Gauss–Jordan elimination with partial pivoting; `false` when `a` is numerically
+/// singular, by the test of [`lu_factor`].
+fn invert_small(a: &[f64], inv: &mut [f64], n: usize) -> bool {
+    small_n!(n, invert_n(a, inv))
+}
+
+fn invert_n<const N: usize>(a: &[f64], inv: &mut [f64]) -> bool {
+    let mut m = [[0.0f64; N]; N];
+    let mut r = [[0.0f64; N]; N];
+    for i in 0..N {
+        m[i].copy_from_slice(&a[i * N..i * N + N]);
+        r[i][i] = 1.0;
+    }
+    let scale = m.iter().flatten().fold(0.0f64, |s, v| s.max(v.abs()));
+    if !(scale.is_finite() && scale > 0.0) {
+        return false;
+    }
+    for col in 0..N {
+        let mut pivot_row = col;
+        let mut pivot_abs = m[col][col].abs();
+        for row in col + 1..N {
+            let v = m[row][col].abs();
+            if v > pivot_abs {
+                pivot_abs = v;
+                pivot_row = row;
+            }
+        }
+        if pivot_abs <= scale * 1e-300 || !pivot_abs.is_finite() {
+            return false;
+        }
+        m.swap(col, pivot_row);
+        r.swap(col, pivot_row);
+        let scale_row = 1.0 / m[col][col];
+        let (mut pm, mut pr) = (m[col], r[col]);
+        for k in 0..N {
+            pm[k] *= scale_row;
+            pr[k] *= scale_row;
+        }
+        m[col] = pm;
+        r[col] = pr;
+        for row in 0..N {
+            let factor = m[row][col];
+            if row == col || factor == 0.0 {
+                continue;
+            }
+            for k in 0..N {
+                m[row][k] -= factor * pm[k];
+                r[row][k] -= factor * pr[k];
+            }
+        }
+    }
+    for i in 0..N {
+        inv[i * N..i * N + N].copy_from_slice(&r[i]);
+    }
+    r.iter().flatten().all(|v| v.is_finite())
+}
+
+/// `x ← b · x` for the `N × N` row-major `b`.
+fn mul_n<const N: usize>(b: &[f64], x: &mut [f64]) -> bool {
+    let b = &b[..N * N];
+    let mut v = [0.0f64; N];
+    v.copy_from_slice(&x[..N]);
+    for (xi, row) in x[..N].iter_mut().zip(b.chunks_exact(N)) {
+        let mut acc = 0.0;
+        for k in 0..N {
+            acc += row[k] * v[k];
+        }
+        *xi = acc;
+    }
+    x[..N].iter().all(|v| v.is_finite())
+}
+
+/// `b ← b − (b u)(vᵀ b) / (1 + vᵀ b u)`, the inverse of `b⁻¹ + u vᵀ` (Sherman–Morrison);
+/// `false` when the updated matrix is nearly singular (the caller then inverts afresh).
+fn rank_one_inverse_n<const N: usize>(b: &mut [f64], u: &[f64], v: &[f64]) -> bool {
+    let b = &mut b[..N * N];
+    let (u, v) = (&u[..N], &v[..N]);
+    let mut bu = [0.0f64; N];
+    let mut vb = [0.0f64; N];
+    for (i, row) in b.chunks_exact(N).enumerate() {
+        let mut acc = 0.0;
+        for k in 0..N {
+            acc += row[k] * u[k];
+        }
+        bu[i] = acc;
+        for k in 0..N {
+            vb[k] += v[i] * row[k];
+        }
+    }
+    let mut den = 1.0;
+    for k in 0..N {
+        den += v[k] * bu[k];
+    }
+    // Also false for a NaN denominator.
+    if den.is_nan() || den.abs() <= 1e-8 {
+        return false;
+    }
+    for (row, &bui) in b.chunks_exact_mut(N).zip(&bu) {
+        let f = bui / den;
+        for k in 0..N {
+            row[k] -= f * vb[k];
+        }
+    }
+    b.iter().all(|v| v.is_finite())
 }
 
 /// Solves with the factored `aug` and its live Sherman–Morrison terms, in place.
 fn aug_solve(arc: &ArcBuffers, x: &mut [f64], n: usize) -> bool {
+    if n <= INVERSE_MAX {
+        return small_n!(n, mul_n(&arc.aug, x));
+    }
     if !lu_solve_factored(&arc.aug, &arc.pivots, x, n) {
         return false;
     }
@@ -1184,6 +1425,10 @@ fn aug_solve(arc: &ArcBuffers, x: &mut [f64], n: usize) -> bool {
 /// term; false when the memory is full or the updated matrix is (nearly) singular, and
 /// the caller refactors instead.
 fn aug_update(arc: &mut ArcBuffers, n: usize) -> bool {
+    if n <= INVERSE_MAX {
+        let ArcBuffers { aug, col, dir, .. } = arc;
+        return small_n!(n, rank_one_inverse_n(aug, col, dir));
+    }
     let k = arc.sm_k;
     if k >= SM_MEMORY {
         return false;
@@ -1664,7 +1909,12 @@ mod tests {
     /// Solves with Sherman–Morrison terms equal solves with the refactored matrix.
     #[test]
     fn sherman_morrison_updates_match_a_refactorisation() {
-        let n = 5;
+        for n in [5, INVERSE_MAX, INVERSE_MAX + 1, 40] {
+            updates_match_a_refactorisation(n);
+        }
+    }
+
+    fn updates_match_a_refactorisation(n: usize) {
         let mut state = 7u64;
         let mut next = || {
             state = state
