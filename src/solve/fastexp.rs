@@ -150,17 +150,21 @@ const TABLE: [u64; 128] = [
 
 /// e^x for x ≤ 0 (any x ≤ 0 or NaN; positive x are not supported).
 #[inline]
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
 pub(crate) fn exp_nonpositive(x: f64) -> f64 {
     // Deep underflow, −∞ and NaN (which fails every comparison) go to the library.
-    if x < -700.0 || x.is_nan() {
+    // (One comparison: NaN fails it.)
+    if !(x >= -700.0) {
         return x.exp();
     }
     // k = round(x · 128/ln 2): adding and removing 1.5 · 2^52 rounds to an integer
-    // (to nearest, ties to even) without a call.
+    // (to nearest, ties to even) without a call, and the sum's low bits hold k
+    // (|k| < 2^51, so the sum's exponent is SHIFT's).
     const SHIFT: f64 = 6_755_399_441_055_744.0;
-    let kd = (x * f64::from_bits(INV_STEP) + SHIFT) - SHIFT;
+    let shifted = x * f64::from_bits(INV_STEP) + SHIFT;
+    let kd = shifted - SHIFT;
     let r = (x - kd * f64::from_bits(STEP_HIGH)) - kd * f64::from_bits(STEP_LOW);
-    let k = kd as i64;
+    let k = shifted.to_bits() as i64 - SHIFT.to_bits() as i64;
     let t = f64::from_bits(TABLE[(k & 127) as usize]);
     // e^r − 1 = r + r²/2 + … + r⁵/120.
     let q = r * (1.0 + r * (0.5 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0)))));

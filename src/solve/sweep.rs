@@ -44,6 +44,32 @@ const LOG_FLOOR: f64 = -800.0;
 /// Anderson memory.
 const MEMORY: usize = 6;
 
+/// Runs `$f::<N>(args)` for the runtime size `$n` (2 to [`INVERSE_MAX`]): the small
+/// dense kernels below unroll completely at a constant size.
+macro_rules! small_n {
+    ($n:expr, $f:ident($($arg:expr),*)) => {
+        match $n {
+            1 => $f::<1>($($arg),*),
+            2 => $f::<2>($($arg),*),
+            3 => $f::<3>($($arg),*),
+            4 => $f::<4>($($arg),*),
+            5 => $f::<5>($($arg),*),
+            6 => $f::<6>($($arg),*),
+            7 => $f::<7>($($arg),*),
+            8 => $f::<8>($($arg),*),
+            9 => $f::<9>($($arg),*),
+            10 => $f::<10>($($arg),*),
+            11 => $f::<11>($($arg),*),
+            12 => $f::<12>($($arg),*),
+            13 => $f::<13>($($arg),*),
+            14 => $f::<14>($($arg),*),
+            15 => $f::<15>($($arg),*),
+            16 => $f::<16>($($arg),*),
+            _ => unreachable!("small_n: size {} above INVERSE_MAX", $n),
+        }
+    };
+}
+
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Sweep {
     /// Information sets (chance included) in dependency order, descendants first.
@@ -590,6 +616,123 @@ impl Pass<'_> {
     }
 }
 
+/// The arrays one tangent (directional derivative) pass reads and writes.
+struct TangentPass<'a> {
+    nm: usize,
+    nodes: &'a [u32],
+    firsts: &'a [u32],
+    mvals: &'a [f64],
+    dmvals: &'a mut [f64],
+    prob: &'a [f64],
+    q: &'a [f64],
+    dlogp: &'a mut [f64],
+    dirty: &'a mut [bool],
+    touched: &'a mut Vec<u32>,
+    z: &'a [f64],
+    dir: &'a [f64],
+    lambda: f64,
+    dlambda: f64,
+}
+
+impl TangentPass<'_> {
+    /// One set of the tangent pass (see [`Sweep::tangent_pass`]), unrolled like
+    /// [`Pass::set`].
+    #[inline(always)]
+    fn set<const NM: usize, const K: usize>(&mut self, op: &SetOp) {
+        let nm = if NM == 0 { self.nm } else { NM };
+        let k = if K == 0 { op.k as usize } else { K };
+        let off = op.off as usize;
+        let (start, len) = (op.start as usize, op.len as usize);
+        let nodes = &self.nodes[start..start + len];
+        let firsts = &self.firsts[start..start + len];
+        let belief = op.belief;
+        let active = self.dlambda != 0.0
+            || (belief != NONE
+                && self.dir[belief as usize..belief as usize + len]
+                    .iter()
+                    .any(|&d| d != 0.0))
+            || firsts.iter().any(|&first| {
+                let first = first as usize;
+                self.dirty[first..first + k].iter().any(|&d| d)
+            });
+        let dq = &mut self.dlogp[off..off + k];
+        if !active {
+            dq.fill(0.0);
+            return;
+        }
+        for &n in nodes {
+            self.dirty[n as usize] = true;
+            self.touched.push(n);
+        }
+        if op.col == u32::MAX {
+            dq.fill(0.0);
+        } else {
+            let col = op.col as usize;
+            // dQ into dlogp first.
+            if belief == NONE {
+                let first = firsts[0] as usize;
+                let children = &self.dmvals[first * nm..(first + k) * nm];
+                for a in 0..k {
+                    dq[a] = children[a * nm + col];
+                }
+            } else {
+                dq.fill(0.0);
+                let b = belief as usize;
+                let u = &self.z[b..b + len];
+                let du = &self.dir[b..b + len];
+                let mx = u.iter().fold(f64::NEG_INFINITY, |a, &v| a.max(v));
+                let total: f64 = u.iter().map(|&v| exp_nonpositive(v - mx)).sum();
+                let mean_du: f64 = u
+                    .iter()
+                    .zip(du)
+                    .map(|(&v, &d)| exp_nonpositive(v - mx) / total * d)
+                    .sum();
+                for (j, &first) in firsts.iter().enumerate() {
+                    let w = exp_nonpositive(u[j] - mx) / total;
+                    let dw = w * (du[j] - mean_du);
+                    let first = first as usize;
+                    let children = &self.mvals[first * nm..(first + k) * nm];
+                    let dchildren = &self.dmvals[first * nm..(first + k) * nm];
+                    for a in 0..k {
+                        let c = a * nm + col;
+                        dq[a] += dw * children[c] + w * dchildren[c];
+                    }
+                }
+            }
+            let q = &self.q[off..off + k];
+            let prob = &self.prob[off..off + k];
+            let mut mean = 0.0;
+            for a in 0..k {
+                let e = self.dlambda * q[a] + self.lambda * dq[a];
+                dq[a] = e;
+                mean += prob[a] * e;
+            }
+            for d in dq.iter_mut() {
+                *d -= mean;
+            }
+        }
+        let dlogp = &self.dlogp[off..off + k];
+        let prob = &self.prob[off..off + k];
+        for (&n, &first) in nodes.iter().zip(firsts) {
+            let (n, first) = (n as usize, first as usize);
+            let mut acc = [0.0f64; 16];
+            let acc = &mut acc[..nm];
+            let children = &self.mvals[first * nm..(first + k) * nm];
+            let dchildren = &self.dmvals[first * nm..(first + k) * nm];
+            for a in 0..k {
+                let pa = prob[a];
+                let dpa = pa * dlogp[a];
+                let c = &children[a * nm..a * nm + nm];
+                let dc = &dchildren[a * nm..a * nm + nm];
+                for j in 0..nm {
+                    acc[j] += dpa * c[j] + pa * dc[j];
+                }
+            }
+            self.dmvals[n * nm..n * nm + nm].copy_from_slice(acc);
+        }
+    }
+}
+
 /// The logit probabilities of the action values `q` into `prob` and their logarithms
 /// `λq − logsumexp(λq)` into `logp`.
 #[inline(always)]
@@ -877,85 +1020,41 @@ impl Sweep {
             self.dirty[n] = false;
         }
         self.touched.clear();
-        for i in 0..self.order.len() {
-            let off = self.set_offset[i] as usize;
-            let k = self.set_k[i] as usize;
-            let range = self.set_node_start[i] as usize..self.set_node_start[i + 1] as usize;
-            let col = self.set_col[i];
-            let belief = self.set_belief[i];
-            let active = dlambda != 0.0
-                || (belief != NONE
-                    && dir[belief as usize..belief as usize + range.len()]
-                        .iter()
-                        .any(|&d| d != 0.0))
-                || self.set_first[range.clone()].iter().any(|&first| {
-                    let first = first as usize;
-                    self.dirty[first..first + k].iter().any(|&d| d)
-                });
-            if !active {
-                self.dlogp[off..off + k].fill(0.0);
-                continue;
-            }
-            for &n in &self.set_nodes[range.clone()] {
-                self.dirty[n as usize] = true;
-                self.touched.push(n);
-            }
-            let firsts = &self.set_first[range.clone()];
-            if col == u32::MAX {
-                self.dlogp[off..off + k].fill(0.0);
-            } else {
-                let col = col as usize;
-                // dQ into dlogp first.
-                let dq = &mut self.dlogp[off..off + k];
-                if belief == NONE {
-                    let first = firsts[0] as usize;
-                    for a in 0..k {
-                        dq[a] = self.dmvals[(first + a) * nm + col];
-                    }
-                } else {
-                    dq.fill(0.0);
-                    let b = belief as usize;
-                    let u = &z[b..b + firsts.len()];
-                    let du = &dir[b..b + firsts.len()];
-                    let mx = u.iter().fold(f64::NEG_INFINITY, |a, &v| a.max(v));
-                    let total: f64 = u.iter().map(|&v| exp_nonpositive(v - mx)).sum();
-                    let mean_du: f64 = u
-                        .iter()
-                        .zip(du)
-                        .map(|(&v, &d)| exp_nonpositive(v - mx) / total * d)
-                        .sum();
-                    for (j, &first) in firsts.iter().enumerate() {
-                        let w = exp_nonpositive(u[j] - mx) / total;
-                        let dw = w * (du[j] - mean_du);
-                        let first = first as usize;
-                        for a in 0..k {
-                            let c = (first + a) * nm + col;
-                            dq[a] += dw * self.mvals[c] + w * self.dmvals[c];
-                        }
-                    }
-                }
-                let mut mean = 0.0;
-                for a in 0..k {
-                    let e = dlambda * self.q[off + a] + lambda * dq[a];
-                    dq[a] = e;
-                    mean += self.prob[off + a] * e;
-                }
-                for d in dq.iter_mut() {
-                    *d -= mean;
-                }
-            }
-            for (&n, &first) in self.set_nodes[range.clone()].iter().zip(firsts) {
-                let (n, first) = (n as usize, first as usize);
-                let mut acc = [0.0f64; 16];
-                for a in 0..k {
-                    let pa = self.prob[off + a];
-                    let dpa = pa * self.dlogp[off + a];
-                    let c = (first + a) * nm;
-                    for j in 0..nm {
-                        acc[j] += dpa * self.mvals[c + j] + pa * self.dmvals[c + j];
-                    }
-                }
-                self.dmvals[n * nm..n * nm + nm].copy_from_slice(&acc[..nm]);
+        let mut pass = TangentPass {
+            nm,
+            nodes: &self.set_nodes,
+            firsts: &self.set_first,
+            mvals: &self.mvals,
+            dmvals: &mut self.dmvals,
+            prob: &self.prob,
+            q: &self.q,
+            dlogp: &mut self.dlogp,
+            dirty: &mut self.dirty,
+            touched: &mut self.touched,
+            z,
+            dir,
+            lambda,
+            dlambda,
+        };
+        for op in &self.ops {
+            match (nm, op.k) {
+                (1, 2) => pass.set::<1, 2>(op),
+                (1, 3) => pass.set::<1, 3>(op),
+                (1, 4) => pass.set::<1, 4>(op),
+                (2, 2) => pass.set::<2, 2>(op),
+                (2, 3) => pass.set::<2, 3>(op),
+                (2, 4) => pass.set::<2, 4>(op),
+                (3, 2) => pass.set::<3, 2>(op),
+                (3, 3) => pass.set::<3, 3>(op),
+                (3, 4) => pass.set::<3, 4>(op),
+                (4, 2) => pass.set::<4, 2>(op),
+                (4, 3) => pass.set::<4, 3>(op),
+                (4, 4) => pass.set::<4, 4>(op),
+                (1, _) => pass.set::<1, 0>(op),
+                (2, _) => pass.set::<2, 0>(op),
+                (3, _) => pass.set::<3, 0>(op),
+                (4, _) => pass.set::<4, 0>(op),
+                _ => pass.set::<0, 0>(op),
             }
         }
         path_sums(game, &self.reach_nodes, &self.dlogp, &mut self.dlog_reach);
@@ -1215,6 +1314,9 @@ fn broyden_update(
     m: usize,
     n: usize,
 ) -> bool {
+    if n <= INVERSE_MAX {
+        return small_n!(n, broyden_update_n(jac, from, to, g_from, g_to, dir, col, m));
+    }
     let mut ss = 0.0;
     for i in 0..n {
         let d = to[i] - from[i];
@@ -1237,6 +1339,48 @@ fn broyden_update(
             let row = &mut jac[r * n..r * n + n];
             for (a, d) in row.iter_mut().zip(&dir[..n]) {
                 *a += f * d;
+            }
+        }
+    }
+    true
+}
+
+/// [`broyden_update`] at the constant size `N` (the same operations, unrolled).
+#[allow(clippy::too_many_arguments)]
+fn broyden_update_n<const N: usize>(
+    jac: &mut [f64],
+    from: &[f64],
+    to: &[f64],
+    g_from: &[f64],
+    g_to: &[f64],
+    dir: &mut [f64],
+    col: &mut [f64],
+    m: usize,
+) -> bool {
+    let (from, to, dir, col) = (&from[..N], &to[..N], &mut dir[..N], &mut col[..N]);
+    let mut ss = 0.0;
+    for i in 0..N {
+        let d = to[i] - from[i];
+        dir[i] = d;
+        ss += d * d;
+    }
+    if !(ss > 0.0 && ss.is_finite()) {
+        return false;
+    }
+    let (g_from, g_to) = (&g_from[..m], &g_to[..m]);
+    for (r, row) in jac[..m * N].chunks_exact(N).enumerate() {
+        let mut js = 0.0;
+        for i in 0..N {
+            js += row[i] * dir[i];
+        }
+        let f = (g_to[r] - g_from[r] - js) / ss;
+        col[r] = if f.is_finite() { f } else { 0.0 };
+    }
+    col[m..].fill(0.0);
+    for (row, &f) in jac[..m * N].chunks_exact_mut(N).zip(&col[..m]) {
+        if f != 0.0 {
+            for i in 0..N {
+                row[i] += f * dir[i];
             }
         }
     }
@@ -1267,32 +1411,6 @@ fn factor_aug(arc: &mut ArcBuffers, n: usize, hold_lambda: bool) -> bool {
     } else {
         lu_factor(&mut arc.aug, &mut arc.pivots, n)
     }
-}
-
-/// Runs `$f::<N>(args)` for the runtime size `$n` (2 to [`INVERSE_MAX`]): the small
-/// dense kernels below unroll completely at a constant size.
-macro_rules! small_n {
-    ($n:expr, $f:ident($($arg:expr),*)) => {
-        match $n {
-            1 => $f::<1>($($arg),*),
-            2 => $f::<2>($($arg),*),
-            3 => $f::<3>($($arg),*),
-            4 => $f::<4>($($arg),*),
-            5 => $f::<5>($($arg),*),
-            6 => $f::<6>($($arg),*),
-            7 => $f::<7>($($arg),*),
-            8 => $f::<8>($($arg),*),
-            9 => $f::<9>($($arg),*),
-            10 => $f::<10>($($arg),*),
-            11 => $f::<11>($($arg),*),
-            12 => $f::<12>($($arg),*),
-            13 => $f::<13>($($arg),*),
-            14 => $f::<14>($($arg),*),
-            15 => $f::<15>($($arg),*),
-            16 => $f::<16>($($arg),*),
-            _ => unreachable!("small_n: size {} above INVERSE_MAX", $n),
-        }
-    };
 }
 
 /// The inverse of the `n × n` row-major `a` (n ≤ [`INVERSE_MAX`]) into `inv` by
