@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use demarche::gambit::parse_efg;
 use demarche::game::{Game, Mover};
-use demarche::solve::{QreConfig, solve_qre};
+use demarche::solve::{QreConfig, QreMethod, solve_qre};
 use serde::Deserialize;
 
 /// Largest allowed difference from Gambit, for probabilities and expected payoffs alike.
@@ -313,27 +313,77 @@ fn extra_cases_agree_with_gambit() {
             },
         )
         .unwrap();
-        let mut offset = 0;
-        for set in &answer.sets {
-            let (_, info) = game
-                .player_infosets()
-                .find(|(_, info)| info.mover == Mover::Player(set.player) && info.number == set.number)
-                .expect("every Gambit information set exists in our game");
-            assert_eq!(info.n_actions(), set.n_actions);
-            for (k, a) in info.action_range().enumerate() {
-                let (x, y) = (ours.probs[a], answer.probs[offset + k]);
-                assert!(
-                    (x - y).abs() <= TOLERANCE,
-                    "{}: player {} set {} action {k}: {x} vs Gambit {y}",
-                    path.display(),
-                    set.player,
-                    set.number
-                );
-            }
-            offset += set.n_actions;
+        for (a, y) in gambit_in_our_order(&game, &answer) {
+            let x = ours.probs[a];
+            assert!(
+                (x - y).abs() <= TOLERANCE,
+                "{}: action {a}: {x} vs Gambit {y}",
+                path.display()
+            );
         }
-        assert_eq!(offset, answer.probs.len());
         checked += 1;
     }
     assert!(checked >= 1);
+}
+
+/// Gambit's flat answer as (our global action, probability) pairs.
+fn gambit_in_our_order(game: &Game, answer: &ExtraAnswer) -> Vec<(usize, f64)> {
+    let mut pairs = Vec::with_capacity(answer.probs.len());
+    let mut offset = 0;
+    for set in &answer.sets {
+        let (_, info) = game
+            .player_infosets()
+            .find(|(_, info)| info.mover == Mover::Player(set.player) && info.number == set.number)
+            .expect("every Gambit information set exists in our game");
+        assert_eq!(info.n_actions(), set.n_actions);
+        for (k, a) in info.action_range().enumerate() {
+            pairs.push((a, answer.probs[offset + k]));
+        }
+        offset += set.n_actions;
+    }
+    assert_eq!(offset, answer.probs.len());
+    pairs
+}
+
+/// A game on which Gambit leaves the branch from λ = 0: trial 12730 of the headline
+/// scenario (`demarche export scenarios/japan_dprk_summit.toml --format efg --trial
+/// 12730`, default seed; see `tests/golden/gambit/off_branch/README.md`). Between
+/// λ ≈ 2.988 and 3.006 the branch makes a narrow S-shaped turn. Our default tracer
+/// follows it; Gambit and our reference tracer with its default (doubling) steps jump
+/// across to another branch. With its steps bounded, the reference follows the turn
+/// and agrees with the default tracer, and Gambit's answer (a QRE at the same λ, on
+/// the other branch) is what the unbounded reference finds.
+#[test]
+fn where_gambit_jumps_a_narrow_turn_the_bounded_reference_agrees_with_us() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/gambit/off_branch");
+    let json = dir.join("japan_dprk_trial_12730.json");
+    let answer: ExtraAnswer = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!((answer.gambit_lambda - answer.lambda).abs() < 1e-8 * answer.lambda);
+    let efg = json.with_extension("efg");
+    let game = parse_efg(
+        &std::fs::read_to_string(&efg).unwrap(),
+        &efg.display().to_string(),
+    )
+    .unwrap();
+    let config = |method, max_step| QreConfig {
+        lambda: answer.lambda,
+        method,
+        max_step,
+        ..QreConfig::default()
+    };
+    let ours = solve_qre(&game, &config(QreMethod::Arclength, f64::INFINITY)).unwrap();
+    let bounded = solve_qre(&game, &config(QreMethod::ArclengthOnActions, 0.05)).unwrap();
+    let long_steps = solve_qre(&game, &config(QreMethod::ArclengthOnActions, f64::INFINITY)).unwrap();
+    let differ = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
+    assert!(differ(&ours.probs, &bounded.probs) < 1e-9);
+    let gambit = gambit_in_our_order(&game, &answer);
+    let off_gambit = |probs: &[f64]| {
+        gambit
+            .iter()
+            .map(|&(a, y)| (probs[a] - y).abs())
+            .fold(0.0, f64::max)
+    };
+    assert!(off_gambit(&long_steps.probs) < TOLERANCE);
+    // Gambit's answer is on another branch, far from ours.
+    assert!(off_gambit(&ours.probs) > 0.1, "{}", off_gambit(&ours.probs));
 }

@@ -57,6 +57,8 @@ pub enum SolveError {
     InvalidLambda(f64),
     #[error("the QRE tolerance must be a finite number > 0, got {0}")]
     InvalidTolerance(f64),
+    #[error("the QRE continuation steps (first and largest) must be numbers > 0, got {0}")]
+    InvalidStep(f64),
     #[error("the workspace was built for a game of another shape")]
     WorkspaceMismatch,
     #[error(

@@ -46,6 +46,12 @@ pub struct QreConfig {
     pub first_step: f64,
     /// Maximum number of continuation steps, accepted or rejected.
     pub max_steps: usize,
+    /// Longest arclength step of the continuation (imperfect information only).
+    /// Unbounded by default: the default tracer sizes its steps by its corrector's
+    /// behaviour, and the reference tracer doubles them like Gambit's. A bound makes
+    /// the reference follow narrow S-shaped turns of the branch that long steps jump
+    /// over (`tests/golden/gambit/off_branch/`, where Gambit jumps too).
+    pub max_step: f64,
     /// How imperfect-information games are traced.
     pub method: QreMethod,
 }
@@ -64,7 +70,10 @@ pub enum QreMethod {
     /// actions: the reference the other methods are tested against. FIXME: on rare games
     /// it jumps to another branch at a set reached with vanishing probability (random
     /// signaling game seed 17094548462821878275, 13 nodes, λ ≈ 8.46, where Gambit agrees
-    /// with [`QreMethod::Arclength`]; `tests/golden/gambit/extra/`).
+    /// with [`QreMethod::Arclength`]; `tests/golden/gambit/extra/`). Its steps double
+    /// after quick corrections, as Gambit's do, so like Gambit it can step across a
+    /// narrow S-shaped turn of the branch onto another one (headline trial 12730,
+    /// `tests/golden/gambit/off_branch/`); [`QreConfig::max_step`] bounds them.
     ArclengthOnActions,
     /// Continuation in λ on the beliefs only (one pass over the tree per iteration;
     /// microseconds to a few milliseconds on games of a thousand nodes), handing over to
@@ -81,6 +90,7 @@ impl Default for QreConfig {
             tolerance: 1e-10,
             first_step: 0.03,
             max_steps: 100_000,
+            max_step: f64::INFINITY,
             method: QreMethod::Arclength,
         }
     }
@@ -190,6 +200,12 @@ fn check_config(config: &QreConfig) -> Result<(), SolveError> {
     if !(config.tolerance.is_finite() && config.tolerance > 0.0) {
         return Err(SolveError::InvalidTolerance(config.tolerance));
     }
+    for step in [config.first_step, config.max_step] {
+        // (`max_step` may be infinite.)
+        if step.is_nan() || step <= 0.0 {
+            return Err(SolveError::InvalidStep(step));
+        }
+    }
     Ok(())
 }
 
@@ -228,7 +244,8 @@ pub(crate) fn solve_qre_into(
             sweep,
             config.lambda,
             config.tolerance,
-            config.first_step,
+            config.first_step.min(config.max_step),
+            config.max_step,
             config.max_steps,
         );
         if traced.is_ok() {
@@ -716,7 +733,7 @@ fn trace(
         s.tangent_prev[..n].fill(0.0);
         s.tangent_prev[nv] = 1.0;
     }
-    let mut step = config.first_step;
+    let mut step = config.first_step.min(config.max_step);
     let mut z = std::mem::take(&mut ws.qre.z);
     let result = (|| {
         if target > 0.0 {
@@ -824,6 +841,7 @@ fn trace(
             } else if iterations > 4 {
                 step *= 0.7;
             }
+            step = step.min(config.max_step);
         }
         // Final check in probability space.
         eval_base(game, ws, &z);

@@ -1600,6 +1600,7 @@ pub(crate) fn trace_beliefs_arclength(
     target: f64,
     tolerance: f64,
     first_step: f64,
+    max_step: f64,
     max_steps: usize,
 ) -> Result<(), GaveUp> {
     let m = s.n_reduced();
@@ -1636,7 +1637,9 @@ pub(crate) fn trace_beliefs_arclength(
         a.pivots = vec![0; n];
     }
     let mut arc = std::mem::take(&mut s.arc);
-    let result = trace_arc(game, s, &mut arc, target, tolerance, first_step, max_steps);
+    let result = trace_arc(
+        game, s, &mut arc, target, tolerance, first_step, max_step, max_steps,
+    );
     s.arc = arc;
     result
 }
@@ -1649,6 +1652,7 @@ fn trace_arc(
     target: f64,
     tolerance: f64,
     first_step: f64,
+    max_step: f64,
     max_steps: usize,
 ) -> Result<(), GaveUp> {
     let m = s.n_reduced();
@@ -1918,7 +1922,7 @@ fn trace_arc(
         } else {
             max_growth
         };
-        step *= by_distance.min(by_contraction).clamp(0.5, max_growth);
+        step = (step * by_distance.min(by_contraction).clamp(0.5, max_growth)).min(max_step);
     }
     Err(GaveUp {
         lambda_reached: arc.z[m],
