@@ -1258,8 +1258,6 @@ const MAX_CONTRACTION: f64 = 0.8;
 const SM_MEMORY: usize = 16;
 /// Largest growth of the step from one step to the next.
 const MAX_GROWTH: f64 = 6.0;
-/// Largest growth after the first step (from the deliberately short `first_step`).
-const FIRST_MAX_GROWTH: f64 = 24.0;
 /// Largest augmented system (unknowns + 1) kept as an explicit inverse instead of LU
 /// factors with Sherman–Morrison terms: at this size a solve is one small
 /// matrix–vector product and an update three, with no growing list of terms.
@@ -1703,7 +1701,6 @@ fn trace_arc(
     let mut z_offset = 0.0f64;
     let mut step = first_step;
     let mut steps = 0;
-    let mut accepted = 0;
     while arc.z[m] < target {
         steps += 1;
         if steps > max_steps || step < 1e-12 * (1.0 + arc.z[m]) {
@@ -1904,25 +1901,17 @@ fn trace_arc(
         }
         // Step control from the distance of the prediction to the branch (∝ step²)
         // and the corrector's contraction (∝ step for the chord iteration).
-        // The first step from λ = 0 is deliberately short; its measured distance then
-        // sizes the second one with more room to grow.
-        accepted += 1;
-        let max_growth = if accepted == 1 {
-            FIRST_MAX_GROWTH
-        } else {
-            MAX_GROWTH
-        };
         let by_distance = if first_correction > 0.0 {
             (TARGET_FIRST_CORRECTION / first_correction).sqrt()
         } else {
-            max_growth
+            MAX_GROWTH
         };
         let by_contraction = if contraction > 0.0 {
             TARGET_CONTRACTION / contraction
         } else {
-            max_growth
+            MAX_GROWTH
         };
-        step = (step * by_distance.min(by_contraction).clamp(0.5, max_growth)).min(max_step);
+        step = (step * by_distance.min(by_contraction).clamp(0.5, MAX_GROWTH)).min(max_step);
     }
     Err(GaveUp {
         lambda_reached: arc.z[m],
