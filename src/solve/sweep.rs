@@ -44,6 +44,32 @@ const LOG_FLOOR: f64 = -800.0;
 /// Anderson memory.
 const MEMORY: usize = 6;
 
+/// Calls `$pass.set::<NM, K>($op)` instantiated for the pass's `$nm` movers and the
+/// set's actions: 1–4 movers and 2–4 actions unroll, 0 stands for any number.
+macro_rules! by_shape {
+    ($pass:expr, $nm:expr, $op:expr) => {
+        match ($nm, $op.k) {
+            (1, 2) => $pass.set::<1, 2>($op),
+            (1, 3) => $pass.set::<1, 3>($op),
+            (1, 4) => $pass.set::<1, 4>($op),
+            (2, 2) => $pass.set::<2, 2>($op),
+            (2, 3) => $pass.set::<2, 3>($op),
+            (2, 4) => $pass.set::<2, 4>($op),
+            (3, 2) => $pass.set::<3, 2>($op),
+            (3, 3) => $pass.set::<3, 3>($op),
+            (3, 4) => $pass.set::<3, 4>($op),
+            (4, 2) => $pass.set::<4, 2>($op),
+            (4, 3) => $pass.set::<4, 3>($op),
+            (4, 4) => $pass.set::<4, 4>($op),
+            (1, _) => $pass.set::<1, 0>($op),
+            (2, _) => $pass.set::<2, 0>($op),
+            (3, _) => $pass.set::<3, 0>($op),
+            (4, _) => $pass.set::<4, 0>($op),
+            _ => $pass.set::<0, 0>($op),
+        }
+    };
+}
+
 /// Runs `$f::<N>(args)` for the runtime size `$n` (2 to [`INVERSE_MAX`]): the small
 /// dense kernels below unroll completely at a constant size.
 macro_rules! small_n {
@@ -399,25 +425,7 @@ impl Sweep {
                 pass.logp[off..off + k].copy_from_slice(&self.chance_logp[off..off + k]);
             }
             // Specialised for the usual numbers of movers and actions (0: any).
-            match (nm, op.k) {
-                (1, 2) => pass.set::<1, 2>(op),
-                (1, 3) => pass.set::<1, 3>(op),
-                (1, 4) => pass.set::<1, 4>(op),
-                (2, 2) => pass.set::<2, 2>(op),
-                (2, 3) => pass.set::<2, 3>(op),
-                (2, 4) => pass.set::<2, 4>(op),
-                (3, 2) => pass.set::<3, 2>(op),
-                (3, 3) => pass.set::<3, 3>(op),
-                (3, 4) => pass.set::<3, 4>(op),
-                (4, 2) => pass.set::<4, 2>(op),
-                (4, 3) => pass.set::<4, 3>(op),
-                (4, 4) => pass.set::<4, 4>(op),
-                (1, _) => pass.set::<1, 0>(op),
-                (2, _) => pass.set::<2, 0>(op),
-                (3, _) => pass.set::<3, 0>(op),
-                (4, _) => pass.set::<4, 0>(op),
-                _ => pass.set::<0, 0>(op),
-            }
+            by_shape!(pass, nm, op);
         }
         self.cached_lambda = Some(lambda.to_bits());
     }
@@ -1037,25 +1045,7 @@ impl Sweep {
             dlambda,
         };
         for op in &self.ops {
-            match (nm, op.k) {
-                (1, 2) => pass.set::<1, 2>(op),
-                (1, 3) => pass.set::<1, 3>(op),
-                (1, 4) => pass.set::<1, 4>(op),
-                (2, 2) => pass.set::<2, 2>(op),
-                (2, 3) => pass.set::<2, 3>(op),
-                (2, 4) => pass.set::<2, 4>(op),
-                (3, 2) => pass.set::<3, 2>(op),
-                (3, 3) => pass.set::<3, 3>(op),
-                (3, 4) => pass.set::<3, 4>(op),
-                (4, 2) => pass.set::<4, 2>(op),
-                (4, 3) => pass.set::<4, 3>(op),
-                (4, 4) => pass.set::<4, 4>(op),
-                (1, _) => pass.set::<1, 0>(op),
-                (2, _) => pass.set::<2, 0>(op),
-                (3, _) => pass.set::<3, 0>(op),
-                (4, _) => pass.set::<4, 0>(op),
-                _ => pass.set::<0, 0>(op),
-            }
+            by_shape!(pass, nm, op);
         }
         path_sums(game, &self.reach_nodes, &self.dlogp, &mut self.dlog_reach);
     }
