@@ -1255,8 +1255,8 @@ const INVERSE_MAX: usize = 16;
 
 /// Factors `[jac; tangent_prev]` into `aug` and solves for the new unit tangent,
 /// oriented along `tangent_prev`.
-fn arc_tangent(arc: &mut ArcBuffers, n: usize) -> bool {
-    if !factor_aug(arc, n, false) {
+fn arc_tangent(arc: &mut ArcBuffers, n: usize, refactor: bool) -> bool {
+    if refactor && !factor_aug(arc, n, false) {
         return false;
     }
     if n <= INVERSE_MAX {
@@ -1268,9 +1268,12 @@ fn arc_tangent(arc: &mut ArcBuffers, n: usize) -> bool {
             return false;
         }
     } else {
-        arc.tangent.fill(0.0);
-        arc.tangent[n - 1] = 1.0;
-        if !lu_solve_factored(&arc.aug, &arc.pivots, &mut arc.tangent, n) {
+        let mut tangent = std::mem::take(&mut arc.tangent);
+        tangent.fill(0.0);
+        tangent[n - 1] = 1.0;
+        let solved = aug_solve(arc, &mut tangent, n);
+        arc.tangent = tangent;
+        if !solved {
             return false;
         }
     }
@@ -1534,8 +1537,15 @@ fn aug_solve(arc: &ArcBuffers, x: &mut [f64], n: usize) -> bool {
 /// the caller refactors instead.
 fn aug_update(arc: &mut ArcBuffers, n: usize) -> bool {
     if n <= INVERSE_MAX {
+        // As many updates between inversions as terms on the large path: bounds the
+        // rounding they accumulate.
+        if arc.sm_k >= SM_MEMORY {
+            return false;
+        }
         let ArcBuffers { aug, col, dir, .. } = arc;
-        return small_n!(n, rank_one_inverse_n(aug, col, dir));
+        let updated = small_n!(n, rank_one_inverse_n(aug, col, dir));
+        arc.sm_k += updated as usize;
+        return updated;
     }
     let k = arc.sm_k;
     if k >= SM_MEMORY {
@@ -1662,7 +1672,7 @@ fn trace_arc(
         s.eval_r(game, &arc.z, &mut arc.g_z);
         let ArcBuffers { z, dir, col, jac, .. } = arc;
         s.jacobian_r(game, z, dir, col, jac, n, n);
-        arc_tangent(arc, n)
+        arc_tangent(arc, n, true)
     };
     // At λ = 0 play is uniform whatever the beliefs, so Y does not move with u and
     // ∂G/∂u = −I exactly: only the λ column takes a pass.
@@ -1680,7 +1690,7 @@ fn trace_arc(
     for r in 0..m {
         arc.jac[r * n + m] = arc.col[r];
     }
-    if !arc_tangent(arc, n) {
+    if !arc_tangent(arc, n, true) {
         return Err(GaveUp { lambda_reached: 0.0 });
     }
     let mut fresh = true;
@@ -1719,7 +1729,6 @@ fn trace_arc(
         // predictor step), so it converges superlinearly where a chord iteration on the
         // Jacobian at `z` only contracts linearly. A failed attempt restores `jac_z`.
         arc.jac_z.copy_from_slice(&arc.jac);
-        arc.sm_k = 0;
         if at_target && !factor_aug(arc, n, true) {
             return Err(GaveUp {
                 lambda_reached: arc.z[m],
@@ -1869,19 +1878,29 @@ fn trace_arc(
         }
         // Accept `w`. The last evaluation was at `w`, so an exact Jacobian there needs
         // only the directional passes.
-        arc.tangent_prev.copy_from_slice(&arc.tangent);
-        if iterations > 5 {
+        let row_updated = if iterations > 5 {
             let ArcBuffers { w, dir, col, jac, .. } = &mut *arc;
             s.jacobian_r(game, w, dir, col, jac, n, n);
             fresh = true;
+            false
         } else {
-            // `jac` already carries the corrector's secant updates.
+            // `jac` already carries the corrector's secant updates, and so do the
+            // factors of `[jac; tangent_prev]`; the tangent at `w` needs the last row
+            // `tangent` instead: one more rank-one term (a refactorisation when the
+            // terms are full or the update is nearly singular).
             fresh = false;
-        }
+            for i in 0..n {
+                arc.dir[i] = arc.tangent[i] - arc.tangent_prev[i];
+                arc.col[i] = 0.0;
+            }
+            arc.col[n - 1] = 1.0;
+            aug_update(arc, n)
+        };
+        arc.tangent_prev.copy_from_slice(&arc.tangent);
         arc.z.copy_from_slice(&arc.w);
         arc.g_z.copy_from_slice(&arc.g);
         z_offset = if previous.is_finite() { previous } else { 0.0 };
-        if !arc_tangent(arc, n) {
+        if !arc_tangent(arc, n, !row_updated) {
             if fresh || !refresh(s, arc) {
                 return Err(GaveUp {
                     lambda_reached: arc.z[m],
