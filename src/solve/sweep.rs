@@ -179,6 +179,20 @@ pub(crate) struct Sweep {
     /// Per node: whether the last tangent pass wrote its `dmvals`, and those nodes.
     dirty: Vec<bool>,
     touched: Vec<u32>,
+    /// Per entry of `order`: the range into `affected` of the sets whose action values
+    /// move with the set's own beliefs (the set itself and, repeatedly, every set
+    /// holding the parent of a node of a listed set), ascending. Empty for sets without
+    /// beliefs, and everywhere when the lists would be too long (every tangent pass is
+    /// then a full one).
+    affected_range: Vec<(u32, u32)>,
+    affected: Vec<u32>,
+    /// Per reduced unknown: its set's entry of `order`.
+    red_op: Vec<u32>,
+    /// Sets whose `dlogp` the last restricted tangent pass wrote, and whether the last
+    /// pass was a full one (which writes every set's): a restricted pass first zeroes
+    /// those, as it writes only its own sets'.
+    dlogp_written: Vec<u32>,
+    dlogp_full: bool,
     /// Set when the Newton polish at the target stalled at the rounding level of the
     /// log-beliefs next to the branch's point but above the profile tolerance (at large
     /// λ the log-beliefs cannot resolve it): `prob` then holds that nearly exact profile,
@@ -334,6 +348,7 @@ impl Sweep {
                 needs_logp: s.set_needs_logp[i],
             })
             .collect();
+        s.build_affected(game);
         s.order = order;
         let m = s.belief_nodes.len();
         s.mbase = vec![0.0; game.n_nodes() * s.nm];
@@ -368,6 +383,64 @@ impl Sweep {
         s.dirty = vec![false; game.n_nodes()];
         s.touched = Vec::with_capacity(game.n_nodes());
         Some(s)
+    }
+
+    /// Fills `affected_range`, `affected` and `red_op` (see the fields).
+    fn build_affected(&mut self, game: &Game) {
+        let n_ops = self.ops.len();
+        let mut node_op = vec![u32::MAX; game.n_nodes()];
+        for (i, op) in self.ops.iter().enumerate() {
+            for &n in &self.set_nodes[op.start as usize..(op.start + op.len) as usize] {
+                node_op[n as usize] = i as u32;
+            }
+        }
+        // Beyond this many entries in all, every tangent pass stays a full one.
+        let limit = 8 * game.n_nodes() + 100_000;
+        self.affected_range = vec![(0, 0); n_ops];
+        let mut mark = vec![false; n_ops];
+        let (mut list, mut work) = (Vec::new(), Vec::new());
+        for i in 0..n_ops {
+            if self.ops[i].belief == NONE {
+                continue;
+            }
+            list.clear();
+            work.clear();
+            mark[i] = true;
+            list.push(i as u32);
+            work.push(i as u32);
+            while let Some(j) = work.pop() {
+                let op = self.ops[j as usize];
+                for &n in &self.set_nodes[op.start as usize..(op.start + op.len) as usize] {
+                    let Some(parent) = game.parent(n as usize) else {
+                        continue;
+                    };
+                    let p = node_op[parent];
+                    if p != u32::MAX && !mark[p as usize] {
+                        mark[p as usize] = true;
+                        list.push(p);
+                        work.push(p);
+                    }
+                }
+            }
+            for &j in &list {
+                mark[j as usize] = false;
+            }
+            if self.affected.len() + list.len() > limit {
+                self.affected = Vec::new();
+                self.affected_range.fill((0, 0));
+                break;
+            }
+            list.sort_unstable();
+            let start = self.affected.len() as u32;
+            self.affected.extend_from_slice(&list);
+            self.affected_range[i] = (start, self.affected.len() as u32);
+        }
+        // `red_sets` lists the sets with beliefs in the order of `ops`.
+        self.red_op = vec![0; self.red_full.len()];
+        let with_beliefs = self.ops.iter().enumerate().filter(|(_, op)| op.belief != NONE);
+        for ((i, _), &(start, len)) in with_beliefs.zip(&self.red_sets) {
+            self.red_op[start as usize..(start + len) as usize].fill(i as u32);
+        }
     }
 
     /// Copies the movers' outcome payoffs into `mbase` (after the numbers were refilled).
@@ -1012,7 +1085,23 @@ impl Sweep {
     /// Derivatives of the log reach probabilities (`dlog_reach`) at the last
     /// [`Sweep::eval_r`] point (log-beliefs and λ `z`) in direction `dir` (m + 1
     /// entries: log-beliefs, then λ).
-    fn tangent_pass(&mut self, game: &Game, z: &[f64], dir: &[f64]) {
+    ///
+    /// With `only`, the pass visits just the sets of `affected_range[only]`: the
+    /// direction must then move nothing but that set's beliefs (the other sets keep
+    /// `dlogp` and node derivatives 0).
+    fn tangent_pass(&mut self, game: &Game, z: &[f64], dir: &[f64], only: Option<usize>) {
+        if only.is_some() {
+            if self.dlogp_full {
+                self.dlogp.fill(0.0);
+            } else {
+                for &i in &self.dlogp_written {
+                    let op = self.ops[i as usize];
+                    self.dlogp[op.off as usize..(op.off + op.k) as usize].fill(0.0);
+                }
+            }
+        }
+        self.dlogp_written.clear();
+        self.dlogp_full = only.is_none();
         let nm = self.nm;
         let m = self.belief_nodes.len();
         let lambda = z[m];
@@ -1044,8 +1133,21 @@ impl Sweep {
             lambda,
             dlambda,
         };
-        for op in &self.ops {
-            by_shape!(pass, nm, op);
+        match only {
+            Some(i) => {
+                let (a, b) = self.affected_range[i];
+                let list = &self.affected[a as usize..b as usize];
+                for &j in list {
+                    let op = &self.ops[j as usize];
+                    by_shape!(pass, nm, op);
+                }
+                self.dlogp_written.extend_from_slice(list);
+            }
+            None => {
+                for op in &self.ops {
+                    by_shape!(pass, nm, op);
+                }
+            }
         }
         path_sums(game, &self.reach_nodes, &self.dlogp, &mut self.dlog_reach);
     }
@@ -1117,7 +1219,8 @@ impl Sweep {
 
     /// Derivative of the log-odds G at the last [`Sweep::eval_r`] point `z` along `dir`
     /// (r + 1 entries) into `out`.
-    fn directional_r(&mut self, game: &Game, z: &[f64], dir: &[f64], out: &mut [f64]) {
+    /// With `only`, the tangent pass is restricted as in [`Sweep::tangent_pass`].
+    fn directional_r(&mut self, game: &Game, z: &[f64], dir: &[f64], out: &mut [f64], only: Option<usize>) {
         let r = self.red_full.len();
         let m = self.belief_nodes.len();
         self.expand(z);
@@ -1128,7 +1231,7 @@ impl Sweep {
         self.d_full[m] = dir[r];
         let x = std::mem::take(&mut self.x_full);
         let d = std::mem::take(&mut self.d_full);
-        self.tangent_pass(game, &x, &d);
+        self.tangent_pass(game, &x, &d, only);
         self.x_full = x;
         self.d_full = d;
         // dY_j = d ln P(node_j) − d ln P(node_0), 0 where Y_j is clamped.
@@ -1161,7 +1264,10 @@ impl Sweep {
         dir.fill(0.0);
         for c in 0..cols {
             dir[c] = 1.0;
-            self.directional_r(game, z, dir, col);
+            // A unit direction on a log-odds moves only its set's beliefs: the pass
+            // visits that set and the sets above it (when the lists were built).
+            let only = (c < r && !self.affected.is_empty()).then(|| self.red_op[c] as usize);
+            self.directional_r(game, z, dir, col, only);
             dir[c] = 0.0;
             for i in 0..r {
                 jac[i * stride + c] = col[i];
@@ -1685,7 +1791,7 @@ fn trace_arc(
     arc.dir[m] = 1.0;
     {
         let ArcBuffers { z, dir, col, .. } = &mut *arc;
-        s.directional_r(game, z, dir, col);
+        s.directional_r(game, z, dir, col, None);
     }
     for r in 0..m {
         arc.jac[r * n + m] = arc.col[r];
