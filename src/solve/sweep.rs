@@ -98,17 +98,11 @@ macro_rules! small_n {
 
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Sweep {
-    /// Information sets (chance included) in dependency order, descendants first.
-    order: Vec<u32>,
-    /// Per entry of `order`: mover (player or `u32::MAX` for chance), first global
-    /// action, number of actions, range into `set_nodes`, first belief unknown (NONE for
-    /// singletons and chance).
-    set_mover: Vec<u32>,
-    set_offset: Vec<u32>,
-    set_k: Vec<u32>,
-    set_node_start: Vec<u32>,
+    /// Information sets (chance included) in dependency order, descendants first: one
+    /// record per set, read in this order by the passes.
+    ops: Vec<SetOp>,
+    /// The sets' nodes, set after set (`SetOp::nodes` ranges).
     set_nodes: Vec<u32>,
-    set_belief: Vec<u32>,
     /// Nodes of the belief unknowns, in unknown order.
     belief_nodes: Vec<u32>,
     /// The arclength tracer's unknowns are log-odds: per set, ln(μ_j / μ_0) of every
@@ -121,14 +115,6 @@ pub(crate) struct Sweep {
     /// Full-size scratch of the reduced passes: (log-beliefs, λ) and a direction.
     x_full: Vec<f64>,
     d_full: Vec<f64>,
-    /// Per entry of `order`: whether the set's action values depend on the beliefs (it
-    /// has beliefs of its own or a node above such a set), and whether its
-    /// log-probabilities are read by the forward pass (an action leads to a belief node).
-    set_dep: Vec<bool>,
-    set_needs_logp: Vec<bool>,
-    /// The same per-set facts packed together for the backward pass (one record per
-    /// set, read in order).
-    ops: Vec<SetOp>,
     /// Players who move at some set: the passes keep node values (and their
     /// derivatives) for these players only, the only ones a set reads; callers that
     /// need every player's values recompute them from the profile.
@@ -136,8 +122,6 @@ pub(crate) struct Sweep {
     /// Number of movers: the passes keep node values (and derivatives) as `nm` columns
     /// per node, `mvals[node * nm + c]` for player `movers[c]`.
     nm: usize,
-    /// Per entry of `order`: the mover's column (`u32::MAX` for chance).
-    set_col: Vec<u32>,
     /// Per entry of `set_nodes`: the node's first child.
     set_first: Vec<u32>,
     /// Per node and mover column: the outcome's payoff (or 0), the pass's node values,
@@ -179,14 +163,14 @@ pub(crate) struct Sweep {
     /// Per node: whether the last tangent pass wrote its `dmvals`, and those nodes.
     dirty: Vec<bool>,
     touched: Vec<u32>,
-    /// Per entry of `order`: the range into `affected` of the sets whose action values
+    /// Per entry of `ops`: the range into `affected` of the sets whose action values
     /// move with the set's own beliefs (the set itself and, repeatedly, every set
     /// holding the parent of a node of a listed set), ascending. Empty for sets without
     /// beliefs, and everywhere when the lists would be too long (every tangent pass is
     /// then a full one).
     affected_range: Vec<(u32, u32)>,
     affected: Vec<u32>,
-    /// Per reduced unknown: its set's entry of `order`.
+    /// Per reduced unknown: its set's entry of `ops`.
     red_op: Vec<u32>,
     /// Sets whose `dlogp` the last restricted tangent pass wrote, and whether the last
     /// pass was a full one (which writes every set's): a restricted pass first zeroes
@@ -247,19 +231,26 @@ impl Sweep {
             return None;
         }
         let mut s = Sweep::default();
+        // `col` holds the mover (u32::MAX for chance) until the movers' columns are known.
         for &h in &order {
             let info = game.infoset(h as usize);
-            s.set_mover.push(match info.mover {
-                Mover::Chance => u32::MAX,
-                Mover::Player(p) => p as u32,
-            });
-            s.set_offset.push(info.action_offset as u32);
-            s.set_k.push(info.n_actions() as u32);
-            s.set_node_start.push(s.set_nodes.len() as u32);
+            let mut op = SetOp {
+                off: info.action_offset as u32,
+                k: info.n_actions() as u32,
+                start: s.set_nodes.len() as u32,
+                len: info.nodes.len() as u32,
+                col: match info.mover {
+                    Mover::Chance => u32::MAX,
+                    Mover::Player(p) => p as u32,
+                },
+                belief: NONE,
+                dep: false,
+                needs_logp: false,
+            };
             s.set_nodes.extend_from_slice(&info.nodes);
             if info.mover != Mover::Chance && info.nodes.len() > 1 {
                 let b = s.belief_nodes.len() as u32;
-                s.set_belief.push(b);
+                op.belief = b;
                 s.red_sets
                     .push((s.red_full.len() as u32, info.nodes.len() as u32 - 1));
                 for j in 1..info.nodes.len() as u32 {
@@ -267,23 +258,20 @@ impl Sweep {
                     s.red_ref.push(b);
                 }
                 s.belief_nodes.extend_from_slice(&info.nodes);
-            } else {
-                s.set_belief.push(NONE);
             }
+            s.ops.push(op);
         }
-        s.set_node_start.push(s.set_nodes.len() as u32);
         // Belief dependence, descendants first (the order guarantees it).
         let mut node_dep = vec![false; game.n_nodes()];
-        for i in 0..order.len() {
-            let nodes = &s.set_nodes[s.set_node_start[i] as usize..s.set_node_start[i + 1] as usize];
-            let dep = s.set_belief[i] != NONE
+        for op in &mut s.ops {
+            let nodes = &s.set_nodes[op.nodes()];
+            op.dep = op.belief != NONE
                 || nodes
                     .iter()
                     .any(|&n| game.children(n as usize).any(|c| node_dep[c]));
             for &n in nodes {
-                node_dep[n as usize] = dep;
+                node_dep[n as usize] = op.dep;
             }
-            s.set_dep.push(dep);
         }
         let mut on_path = vec![false; game.n_nodes()];
         for &b in &s.belief_nodes {
@@ -300,18 +288,15 @@ impl Sweep {
             .filter(|&n| on_path[n])
             .map(|n| n as u32)
             .collect();
-        for i in 0..order.len() {
-            let nodes = &s.set_nodes[s.set_node_start[i] as usize..s.set_node_start[i + 1] as usize];
-            s.set_needs_logp.push(
-                nodes
-                    .iter()
-                    .any(|&n| game.children(n as usize).any(|c| on_path[c])),
-            );
+        for op in &mut s.ops {
+            op.needs_logp = s.set_nodes[op.nodes()]
+                .iter()
+                .any(|&n| game.children(n as usize).any(|c| on_path[c]));
         }
         let mut moves = vec![false; layout.n_players];
-        for &mv in &s.set_mover {
-            if mv != u32::MAX {
-                moves[mv as usize] = true;
+        for op in &s.ops {
+            if op.col != u32::MAX {
+                moves[op.col as usize] = true;
             }
         }
         s.movers = (0..layout.n_players).filter(|&p| moves[p]).collect();
@@ -320,36 +305,17 @@ impl Sweep {
         for (c, &p) in s.movers.iter().enumerate() {
             column[p] = c as u32;
         }
-        s.set_col = s
-            .set_mover
-            .iter()
-            .map(|&mv| {
-                if mv == u32::MAX {
-                    u32::MAX
-                } else {
-                    column[mv as usize]
-                }
-            })
-            .collect();
+        for op in &mut s.ops {
+            if op.col != u32::MAX {
+                op.col = column[op.col as usize];
+            }
+        }
         s.set_first = s
             .set_nodes
             .iter()
             .map(|&n| game.node_first_child[n as usize])
             .collect();
-        s.ops = (0..order.len())
-            .map(|i| SetOp {
-                off: s.set_offset[i],
-                k: s.set_k[i],
-                start: s.set_node_start[i],
-                len: s.set_node_start[i + 1] - s.set_node_start[i],
-                col: s.set_col[i],
-                belief: s.set_belief[i],
-                dep: s.set_dep[i],
-                needs_logp: s.set_needs_logp[i],
-            })
-            .collect();
         s.build_affected(game);
-        s.order = order;
         let m = s.belief_nodes.len();
         s.mbase = vec![0.0; game.n_nodes() * s.nm];
         s.mvals = vec![0.0; game.n_nodes() * s.nm];
@@ -390,7 +356,7 @@ impl Sweep {
         let n_ops = self.ops.len();
         let mut node_op = vec![u32::MAX; game.n_nodes()];
         for (i, op) in self.ops.iter().enumerate() {
-            for &n in &self.set_nodes[op.start as usize..(op.start + op.len) as usize] {
+            for &n in &self.set_nodes[op.nodes()] {
                 node_op[n as usize] = i as u32;
             }
         }
@@ -410,7 +376,7 @@ impl Sweep {
             work.push(i as u32);
             while let Some(j) = work.pop() {
                 let op = self.ops[j as usize];
-                for &n in &self.set_nodes[op.start as usize..(op.start + op.len) as usize] {
+                for &n in &self.set_nodes[op.nodes()] {
                     let Some(parent) = game.parent(n as usize) else {
                         continue;
                     };
@@ -511,13 +477,12 @@ impl Sweep {
 
     /// Log-beliefs from the log reach probabilities of the last pass into `out`.
     fn normalize_beliefs(&self, out: &mut [f64]) {
-        for i in 0..self.order.len() {
-            let b = self.set_belief[i];
-            if b == NONE {
+        for op in &self.ops {
+            if op.belief == NONE {
                 continue;
             }
-            let b = b as usize;
-            let nodes = &self.set_nodes[self.set_node_start[i] as usize..self.set_node_start[i + 1] as usize];
+            let b = op.belief as usize;
+            let nodes = &self.set_nodes[op.nodes()];
             let m = nodes
                 .iter()
                 .map(|&n| self.log_reach[n as usize])
@@ -545,20 +510,18 @@ impl Sweep {
         let nm = self.nm;
         let mut worst = 0.0f64;
         let mut q = [0.0f64; 64];
-        for i in 0..self.order.len() {
-            let b = self.set_belief[i];
-            if b == NONE {
+        for op in &self.ops {
+            if op.belief == NONE {
                 continue;
             }
-            let b = b as usize;
-            let off = self.set_offset[i] as usize;
-            let k = self.set_k[i] as usize;
+            let b = op.belief as usize;
+            let off = op.off as usize;
+            let k = op.k as usize;
             if k > q.len() {
                 return f64::NAN;
             }
-            let col = self.set_col[i] as usize;
-            let firsts =
-                &self.set_first[self.set_node_start[i] as usize..self.set_node_start[i + 1] as usize];
+            let col = op.col as usize;
+            let firsts = &self.set_first[op.nodes()];
             q[..k].fill(0.0);
             let mut total = 0.0;
             for (j, &first) in firsts.iter().enumerate() {
@@ -627,6 +590,13 @@ struct SetOp {
     needs_logp: bool,
 }
 
+impl SetOp {
+    /// The set's range in `set_nodes` and `set_first`.
+    fn nodes(&self) -> std::ops::Range<usize> {
+        self.start as usize..(self.start + self.len) as usize
+    }
+}
+
 /// The arrays one backward pass reads and writes.
 struct Pass<'a> {
     nm: usize,
@@ -650,10 +620,8 @@ impl Pass<'_> {
     fn set<const NM: usize, const K: usize>(&mut self, op: &SetOp) {
         let nm = if NM == 0 { self.nm } else { NM };
         let k = if K == 0 { op.k as usize } else { K };
-        let off = op.off as usize;
-        let (start, len) = (op.start as usize, op.len as usize);
-        let nodes = &self.nodes[start..start + len];
-        let firsts = &self.firsts[start..start + len];
+        let (off, len) = (op.off as usize, op.len as usize);
+        let (nodes, firsts) = (&self.nodes[op.nodes()], &self.firsts[op.nodes()]);
         if op.col != u32::MAX {
             let col = op.col as usize;
             let q = &mut self.q[off..off + k];
@@ -722,10 +690,8 @@ impl TangentPass<'_> {
     fn set<const NM: usize, const K: usize>(&mut self, op: &SetOp) {
         let nm = if NM == 0 { self.nm } else { NM };
         let k = if K == 0 { op.k as usize } else { K };
-        let off = op.off as usize;
-        let (start, len) = (op.start as usize, op.len as usize);
-        let nodes = &self.nodes[start..start + len];
-        let firsts = &self.firsts[start..start + len];
+        let (off, len) = (op.off as usize, op.len as usize);
+        let (nodes, firsts) = (&self.nodes[op.nodes()], &self.firsts[op.nodes()]);
         let belief = op.belief;
         let active = self.dlambda != 0.0
             || (belief != NONE
@@ -1414,37 +1380,14 @@ fn broyden_update(
     n: usize,
 ) -> bool {
     if n <= INVERSE_MAX {
-        return small_n!(n, broyden_update_n(jac, from, to, g_from, g_to, dir, col, m));
+        small_n!(n, broyden_update_n(jac, from, to, g_from, g_to, dir, col, m, n))
+    } else {
+        broyden_update_n::<0>(jac, from, to, g_from, g_to, dir, col, m, n)
     }
-    let mut ss = 0.0;
-    for i in 0..n {
-        let d = to[i] - from[i];
-        dir[i] = d;
-        ss += d * d;
-    }
-    if !(ss > 0.0 && ss.is_finite()) {
-        return false;
-    }
-    for r in 0..m {
-        let row = &jac[r * n..r * n + n];
-        let js: f64 = row.iter().zip(&dir[..n]).map(|(a, b)| a * b).sum();
-        let f = (g_to[r] - g_from[r] - js) / ss;
-        col[r] = if f.is_finite() { f } else { 0.0 };
-    }
-    col[m..n].fill(0.0);
-    for r in 0..m {
-        let f = col[r];
-        if f != 0.0 {
-            let row = &mut jac[r * n..r * n + n];
-            for (a, d) in row.iter_mut().zip(&dir[..n]) {
-                *a += f * d;
-            }
-        }
-    }
-    true
 }
 
-/// [`broyden_update`] at the constant size `N` (the same operations, unrolled).
+/// [`broyden_update`] for `N` unknowns plus λ (0: any number, `n`), so that small
+/// sizes unroll.
 #[allow(clippy::too_many_arguments)]
 fn broyden_update_n<const N: usize>(
     jac: &mut [f64],
@@ -1455,10 +1398,12 @@ fn broyden_update_n<const N: usize>(
     dir: &mut [f64],
     col: &mut [f64],
     m: usize,
+    n: usize,
 ) -> bool {
-    let (from, to, dir, col) = (&from[..N], &to[..N], &mut dir[..N], &mut col[..N]);
+    let n = if N == 0 { n } else { N };
+    let (from, to, dir, col) = (&from[..n], &to[..n], &mut dir[..n], &mut col[..n]);
     let mut ss = 0.0;
-    for i in 0..N {
+    for i in 0..n {
         let d = to[i] - from[i];
         dir[i] = d;
         ss += d * d;
@@ -1467,18 +1412,18 @@ fn broyden_update_n<const N: usize>(
         return false;
     }
     let (g_from, g_to) = (&g_from[..m], &g_to[..m]);
-    for (r, row) in jac[..m * N].chunks_exact(N).enumerate() {
+    for (r, row) in jac[..m * n].chunks_exact(n).enumerate() {
         let mut js = 0.0;
-        for i in 0..N {
+        for i in 0..n {
             js += row[i] * dir[i];
         }
         let f = (g_to[r] - g_from[r] - js) / ss;
         col[r] = if f.is_finite() { f } else { 0.0 };
     }
     col[m..].fill(0.0);
-    for (row, &f) in jac[..m * N].chunks_exact_mut(N).zip(&col[..m]) {
+    for (row, &f) in jac[..m * n].chunks_exact_mut(n).zip(&col[..m]) {
         if f != 0.0 {
-            for i in 0..N {
+            for i in 0..n {
                 row[i] += f * dir[i];
             }
         }
