@@ -43,6 +43,8 @@ use crate::game::{Game, Mover, NONE};
 const LOG_FLOOR: f64 = -800.0;
 /// Anderson memory.
 const MEMORY: usize = 6;
+/// Most actions of a singleton set taken by [`Pass::single`] (its scratch size).
+const MAX_ACTIONS_SINGLE: u32 = 16;
 
 /// Calls `$pass.set::<NM, K>($op)` instantiated for the pass's `$nm` movers and the
 /// set's actions: 1–4 movers and 2–4 actions unroll, 0 stands for any number.
@@ -246,6 +248,9 @@ impl Sweep {
                 belief: NONE,
                 dep: false,
                 needs_logp: false,
+                node0: info.nodes[0],
+                first0: game.node_first_child[info.nodes[0] as usize],
+                kind: OpKind::General as u8,
             };
             s.set_nodes.extend_from_slice(&info.nodes);
             if info.mover != Mover::Chance && info.nodes.len() > 1 {
@@ -292,6 +297,13 @@ impl Sweep {
             op.needs_logp = s.set_nodes[op.nodes()]
                 .iter()
                 .any(|&n| game.children(n as usize).any(|c| on_path[c]));
+            if op.len == 1 && op.col != u32::MAX && op.k <= MAX_ACTIONS_SINGLE {
+                op.kind = if op.needs_logp {
+                    OpKind::SingleLogs as u8
+                } else {
+                    OpKind::Single as u8
+                };
+            }
         }
         let mut moves = vec![false; layout.n_players];
         for op in &s.ops {
@@ -454,17 +466,20 @@ impl Sweep {
             u,
             lambda,
         };
-        for op in &self.ops {
-            if reuse && !op.dep {
-                continue;
-            }
-            if op.col == u32::MAX && first_pass {
+        if first_pass {
+            for op in self.ops.iter().filter(|op| op.col == u32::MAX) {
                 let (off, k) = (op.off as usize, op.k as usize);
                 pass.prob[off..off + k].copy_from_slice(&game.chance_probs[off..off + k]);
                 pass.logp[off..off + k].copy_from_slice(&self.chance_logp[off..off + k]);
             }
-            // Specialised for the usual numbers of movers and actions (0: any).
-            by_shape!(pass, nm, op);
+        }
+        // Specialised for the usual numbers of movers and actions (0: any).
+        match nm {
+            1 => pass.sets::<1>(&self.ops, reuse),
+            2 => pass.sets::<2>(&self.ops, reuse),
+            3 => pass.sets::<3>(&self.ops, reuse),
+            4 => pass.sets::<4>(&self.ops, reuse),
+            _ => pass.sets::<0>(&self.ops, reuse),
         }
         self.cached_lambda = Some(lambda.to_bits());
     }
@@ -588,6 +603,22 @@ struct SetOp {
     belief: u32,
     dep: bool,
     needs_logp: bool,
+    /// A set's first node and that node's first child: the whole set when it is a
+    /// player's singleton, read without the `set_nodes`/`set_first` indirection.
+    node0: u32,
+    first0: u32,
+    /// How the backward pass takes the set: [`OpKind`] as a byte.
+    kind: u8,
+}
+
+/// The backward pass's cases, chosen once per set: a player's singleton set with or
+/// without the log-probabilities the forward pass reads, and every other set (several
+/// nodes, or chance) by the general [`Pass::set`].
+#[repr(u8)]
+enum OpKind {
+    General = 0,
+    Single = 1,
+    SingleLogs = 2,
 }
 
 impl SetOp {
@@ -612,6 +643,66 @@ struct Pass<'a> {
 }
 
 impl Pass<'_> {
+    /// Every set of `ops` in order (with `skip_independent`, only those whose values
+    /// depend on the beliefs: the others still hold this λ's numbers).
+    fn sets<const NM: usize>(&mut self, ops: &[SetOp], skip_independent: bool) {
+        for op in ops {
+            if skip_independent && !op.dep {
+                continue;
+            }
+            const SINGLE: u8 = OpKind::Single as u8;
+            const LOGS: u8 = OpKind::SingleLogs as u8;
+            match (op.kind, op.k) {
+                (SINGLE, 2) => self.single::<NM, 2, false>(op),
+                (SINGLE, 3) => self.single::<NM, 3, false>(op),
+                (SINGLE, 4) => self.single::<NM, 4, false>(op),
+                (SINGLE, _) => self.single::<NM, 0, false>(op),
+                (LOGS, 2) => self.single::<NM, 2, true>(op),
+                (LOGS, 3) => self.single::<NM, 3, true>(op),
+                (LOGS, 4) => self.single::<NM, 4, true>(op),
+                (LOGS, _) => self.single::<NM, 0, true>(op),
+                (_, 2) => self.set::<NM, 2>(op),
+                (_, 3) => self.set::<NM, 3>(op),
+                (_, 4) => self.set::<NM, 4>(op),
+                _ => self.set::<NM, 0>(op),
+            }
+        }
+    }
+
+    /// A player's singleton set: [`Pass::set`] without beliefs, reading the node and
+    /// its first child from the record. The same arithmetic, so the same bits.
+    #[inline(always)]
+    fn single<const NM: usize, const K: usize, const LOGS: bool>(&mut self, op: &SetOp) {
+        let nm = if NM == 0 { self.nm } else { NM };
+        let k = if K == 0 { op.k as usize } else { K };
+        let (off, col) = (op.off as usize, op.col as usize);
+        let (node, first) = (op.node0 as usize, op.first0 as usize);
+        let children = &self.mvals[first * nm..(first + k) * nm];
+        let mut q = [0.0f64; MAX_ACTIONS_SINGLE as usize];
+        let q = &mut q[..k];
+        for (a, qa) in q.iter_mut().enumerate() {
+            *qa = children[a * nm + col];
+        }
+        let prob = &mut self.prob[off..off + k];
+        if LOGS {
+            logit_with_logs(q, &mut self.logp[off..off + k], prob, self.lambda);
+        } else {
+            logit_probs(q, prob, self.lambda);
+        }
+        self.q[off..off + k].copy_from_slice(q);
+        let mut acc = [0.0f64; 16];
+        let acc = &mut acc[..nm];
+        acc.copy_from_slice(&self.mbase[node * nm..node * nm + nm]);
+        for (child, &pa) in children.chunks_exact(nm).zip(prob.iter()) {
+            if pa != 0.0 {
+                for (a, c) in acc.iter_mut().zip(child) {
+                    *a += pa * c;
+                }
+            }
+        }
+        self.mvals[node * nm..node * nm + nm].copy_from_slice(acc);
+    }
+
     /// One set of the backward pass: action values (under the beliefs for a set with
     /// several nodes), the logit choice (chance sets keep their loaded
     /// probabilities), then the values of the set's nodes. `NM` movers and `K` actions
