@@ -131,9 +131,12 @@ pub(crate) struct Sweep {
     mbase: Vec<f64>,
     mvals: Vec<f64>,
     dmvals: Vec<f64>,
-    /// Nodes on a path from the root to a belief node, root excluded, ascending: the
-    /// only log reach probabilities the forward passes need.
-    reach_nodes: Vec<u32>,
+    /// Nodes on a path from the root to a belief node, root excluded, ascending (the
+    /// only log reach probabilities the forward passes need), each as (node, parent,
+    /// action into it) for [`path_sums`].
+    reach_steps: Vec<[u32; 3]>,
+    /// Per reduced unknown: the nodes of [`Sweep::odds_nodes`].
+    odds_pairs: Vec<(u32, u32)>,
     /// λ (bits) of the last backward pass, while the profile and node values of the sets
     /// that do not depend on the beliefs are still valid for it (cleared when the
     /// numbers are reloaded): another pass at the same λ skips those sets.
@@ -289,9 +292,9 @@ impl Sweep {
                 }
             }
         }
-        s.reach_nodes = (1..game.n_nodes())
+        s.reach_steps = (1..game.n_nodes())
             .filter(|&n| on_path[n])
-            .map(|n| n as u32)
+            .map(|n| [n as u32, game.node_parent[n], game.node_in_action[n]])
             .collect();
         for op in &mut s.ops {
             op.needs_logp = s.set_nodes[op.nodes()]
@@ -303,7 +306,16 @@ impl Sweep {
                 } else {
                     OpKind::Single as u8
                 };
+            } else if op.len == 2 {
+                op.kind = OpKind::Pair as u8;
             }
+            // Four codes per case: any number of actions, then 2, 3 and 4.
+            op.kind = op.kind * 4
+                + if (2..=4).contains(&op.k) {
+                    op.k as u8 - 1
+                } else {
+                    0
+                };
         }
         let mut moves = vec![false; layout.n_players];
         for op in &s.ops {
@@ -326,6 +338,12 @@ impl Sweep {
             .set_nodes
             .iter()
             .map(|&n| game.node_first_child[n as usize])
+            .collect();
+        s.odds_pairs = (0..s.red_full.len())
+            .map(|j| {
+                let (a, b) = s.odds_nodes(j);
+                (a as u32, b as u32)
+            })
             .collect();
         s.build_affected(game);
         let m = s.belief_nodes.len();
@@ -485,8 +503,8 @@ impl Sweep {
     }
 
     /// Log-beliefs implied by the current profile into `out`.
-    fn forward(&mut self, game: &Game, out: &mut [f64]) {
-        path_sums(game, &self.reach_nodes, &self.logp, &mut self.log_reach);
+    fn forward(&mut self, out: &mut [f64]) {
+        path_sums(&self.reach_steps, &self.logp, &mut self.log_reach);
         self.normalize_beliefs(out);
     }
 
@@ -607,7 +625,8 @@ struct SetOp {
     /// player's singleton, read without the `set_nodes`/`set_first` indirection.
     node0: u32,
     first0: u32,
-    /// How the backward pass takes the set: [`OpKind`] as a byte.
+    /// How the backward pass takes the set: 4 × [`OpKind`] + (0 for any number of
+    /// actions, 1–3 for 2–4 actions).
     kind: u8,
 }
 
@@ -619,6 +638,8 @@ enum OpKind {
     General = 0,
     Single = 1,
     SingleLogs = 2,
+    /// Two nodes (a player's set with beliefs, or chance): [`Pass::set`] unrolled.
+    Pair = 3,
 }
 
 impl SetOp {
@@ -650,21 +671,24 @@ impl Pass<'_> {
             if skip_independent && !op.dep {
                 continue;
             }
-            const SINGLE: u8 = OpKind::Single as u8;
-            const LOGS: u8 = OpKind::SingleLogs as u8;
-            match (op.kind, op.k) {
-                (SINGLE, 2) => self.single::<NM, 2, false>(op),
-                (SINGLE, 3) => self.single::<NM, 3, false>(op),
-                (SINGLE, 4) => self.single::<NM, 4, false>(op),
-                (SINGLE, _) => self.single::<NM, 0, false>(op),
-                (LOGS, 2) => self.single::<NM, 2, true>(op),
-                (LOGS, 3) => self.single::<NM, 3, true>(op),
-                (LOGS, 4) => self.single::<NM, 4, true>(op),
-                (LOGS, _) => self.single::<NM, 0, true>(op),
-                (_, 2) => self.set::<NM, 2>(op),
-                (_, 3) => self.set::<NM, 3>(op),
-                (_, 4) => self.set::<NM, 4>(op),
-                _ => self.set::<NM, 0>(op),
+            // One dense byte, so the match is one table jump.
+            match op.kind {
+                0 => self.set::<NM, 0, 0>(op),
+                1 => self.set::<NM, 2, 0>(op),
+                2 => self.set::<NM, 3, 0>(op),
+                3 => self.set::<NM, 4, 0>(op),
+                4 => self.single::<NM, 0, false>(op),
+                5 => self.single::<NM, 2, false>(op),
+                6 => self.single::<NM, 3, false>(op),
+                7 => self.single::<NM, 4, false>(op),
+                8 => self.single::<NM, 0, true>(op),
+                9 => self.single::<NM, 2, true>(op),
+                10 => self.single::<NM, 3, true>(op),
+                11 => self.single::<NM, 4, true>(op),
+                12 => self.set::<NM, 0, 2>(op),
+                13 => self.set::<NM, 2, 2>(op),
+                14 => self.set::<NM, 3, 2>(op),
+                _ => self.set::<NM, 4, 2>(op),
             }
         }
     }
@@ -708,11 +732,12 @@ impl Pass<'_> {
     /// probabilities), then the values of the set's nodes. `NM` movers and `K` actions
     /// when not 0 (then read from the pass and the set), so the loops unroll.
     #[inline(always)]
-    fn set<const NM: usize, const K: usize>(&mut self, op: &SetOp) {
+    fn set<const NM: usize, const K: usize, const L: usize>(&mut self, op: &SetOp) {
         let nm = if NM == 0 { self.nm } else { NM };
         let k = if K == 0 { op.k as usize } else { K };
-        let (off, len) = (op.off as usize, op.len as usize);
-        let (nodes, firsts) = (&self.nodes[op.nodes()], &self.firsts[op.nodes()]);
+        let (off, len) = (op.off as usize, if L == 0 { op.len as usize } else { L });
+        let start = op.start as usize;
+        let (nodes, firsts) = (&self.nodes[start..start + len], &self.firsts[start..start + len]);
         if op.col != u32::MAX {
             let col = op.col as usize;
             let q = &mut self.q[off..off + k];
@@ -891,14 +916,13 @@ fn logit_with_logs(q: &[f64], logp: &mut [f64], prob: &mut [f64], lambda: f64) {
     }
 }
 
-/// Sums of `per_action` along the paths from the root to `nodes` (ascending, closed
-/// under parents) into `out`: log reach probabilities and their derivatives.
-fn path_sums(game: &Game, nodes: &[u32], per_action: &[f64], out: &mut [f64]) {
+/// Sums of `per_action` along the paths from the root to the nodes of `steps` (node,
+/// parent, action into it; ascending, closed under parents) into `out`: log reach
+/// probabilities and their derivatives.
+fn path_sums(steps: &[[u32; 3]], per_action: &[f64], out: &mut [f64]) {
     out[0] = 0.0;
-    for &node in nodes {
-        let node = node as usize;
-        let parent = game.node_parent[node] as usize;
-        out[node] = out[parent] + per_action[game.node_in_action[node] as usize];
+    for &[node, parent, action] in steps {
+        out[node as usize] = out[parent as usize] + per_action[action as usize];
     }
 }
 
@@ -952,7 +976,7 @@ fn correct(
     let mut norm_history = [f64::INFINITY; 8];
     for it in 0..max_iterations {
         s.backward(game, &u, lambda);
-        s.forward(game, &mut u_next);
+        s.forward(&mut u_next);
         let mut norm = 0.0f64;
         for j in 0..m {
             g[j] = u_next[j] - u[j];
@@ -1052,7 +1076,7 @@ pub(crate) fn trace_beliefs(
     s.u.fill(0.0);
     let mut u = std::mem::take(&mut s.u);
     s.backward(game, &u, 0.0);
-    s.forward(game, &mut u);
+    s.forward(&mut u);
     s.u = u;
     if target == 0.0 {
         return Ok(());
@@ -1146,7 +1170,7 @@ impl Sweep {
     /// With `only`, the pass visits just the sets of `affected_range[only]`: the
     /// direction must then move nothing but that set's beliefs (the other sets keep
     /// `dlogp` and node derivatives 0).
-    fn tangent_pass(&mut self, game: &Game, z: &[f64], dir: &[f64], only: Option<usize>) {
+    fn tangent_pass(&mut self, z: &[f64], dir: &[f64], only: Option<usize>) {
         if only.is_some() {
             if self.dlogp_full {
                 self.dlogp.fill(0.0);
@@ -1206,7 +1230,7 @@ impl Sweep {
                 }
             }
         }
-        path_sums(game, &self.reach_nodes, &self.dlogp, &mut self.dlog_reach);
+        path_sums(&self.reach_steps, &self.dlogp, &mut self.dlog_reach);
     }
 }
 
@@ -1238,7 +1262,7 @@ impl Sweep {
         let x = std::mem::take(&mut self.x_full);
         self.backward(game, &x[..m], x[m]);
         self.x_full = x;
-        path_sums(game, &self.reach_nodes, &self.logp, &mut self.log_reach);
+        path_sums(&self.reach_steps, &self.logp, &mut self.log_reach);
         for j in 0..r {
             g[j] = self.reach_odds(j) - z[j];
         }
@@ -1254,9 +1278,10 @@ impl Sweep {
     }
 
     /// Y_j of [`Sweep::eval_r`] from the log reach probabilities of the last pass.
+    #[inline]
     fn reach_odds(&self, j: usize) -> f64 {
-        let (a, b) = self.odds_nodes(j);
-        let (a, b) = (self.log_reach[a], self.log_reach[b]);
+        let (a, b) = self.odds_pairs[j];
+        let (a, b) = (self.log_reach[a as usize], self.log_reach[b as usize]);
         if a == b {
             0.0
         } else {
@@ -1277,7 +1302,7 @@ impl Sweep {
     /// Derivative of the log-odds G at the last [`Sweep::eval_r`] point `z` along `dir`
     /// (r + 1 entries) into `out`.
     /// With `only`, the tangent pass is restricted as in [`Sweep::tangent_pass`].
-    fn directional_r(&mut self, game: &Game, z: &[f64], dir: &[f64], out: &mut [f64], only: Option<usize>) {
+    fn directional_r(&mut self, z: &[f64], dir: &[f64], out: &mut [f64], only: Option<usize>) {
         let r = self.red_full.len();
         let m = self.belief_nodes.len();
         self.expand(z);
@@ -1288,7 +1313,7 @@ impl Sweep {
         self.d_full[m] = dir[r];
         let x = std::mem::take(&mut self.x_full);
         let d = std::mem::take(&mut self.d_full);
-        self.tangent_pass(game, &x, &d, only);
+        self.tangent_pass(&x, &d, only);
         self.x_full = x;
         self.d_full = d;
         // dY_j = d ln P(node_j) − d ln P(node_0), 0 where Y_j is clamped.
@@ -1309,7 +1334,6 @@ impl Sweep {
     #[allow(clippy::too_many_arguments)]
     fn jacobian_r(
         &mut self,
-        game: &Game,
         z: &[f64],
         dir: &mut [f64],
         col: &mut [f64],
@@ -1324,7 +1348,7 @@ impl Sweep {
             // A unit direction on a log-odds moves only its set's beliefs: the pass
             // visits that set and the sets above it (when the lists were built).
             let only = (c < r && !self.affected.is_empty()).then(|| self.red_op[c] as usize);
-            self.directional_r(game, z, dir, col, only);
+            self.directional_r(z, dir, col, only);
             dir[c] = 0.0;
             for i in 0..r {
                 jac[i * stride + c] = col[i];
@@ -1402,7 +1426,7 @@ const STALLED_RESIDUAL: f64 = 1e-6;
 const FINAL_TOLERANCE: f64 = 1e-12;
 /// Step control: the first corrector move (distance of the prediction to the branch)
 /// aimed at, and the largest accepted.
-const TARGET_FIRST_CORRECTION: f64 = 0.2;
+const TARGET_FIRST_CORRECTION: f64 = 0.3;
 const MAX_FIRST_CORRECTION: f64 = 0.5;
 /// Ratio of successive corrector moves aimed at, and the largest tolerated.
 const TARGET_CONTRACTION: f64 = 0.5;
@@ -1813,7 +1837,7 @@ fn trace_arc(
     let refresh = |s: &mut Sweep, arc: &mut ArcBuffers| -> bool {
         s.eval_r(game, &arc.z, &mut arc.g_z);
         let ArcBuffers { z, dir, col, jac, .. } = arc;
-        s.jacobian_r(game, z, dir, col, jac, n, n);
+        s.jacobian_r(z, dir, col, jac, n, n);
         arc_tangent(arc, n, true)
     };
     // At λ = 0 play is uniform whatever the beliefs, so Y does not move with u and
@@ -1827,7 +1851,7 @@ fn trace_arc(
     arc.dir[m] = 1.0;
     {
         let ArcBuffers { z, dir, col, .. } = &mut *arc;
-        s.directional_r(game, z, dir, col, None);
+        s.directional_r(z, dir, col, None);
     }
     for r in 0..m {
         arc.jac[r * n + m] = arc.col[r];
@@ -2022,7 +2046,7 @@ fn trace_arc(
         // only the directional passes.
         let row_updated = if iterations > 5 {
             let ArcBuffers { w, dir, col, jac, .. } = &mut *arc;
-            s.jacobian_r(game, w, dir, col, jac, n, n);
+            s.jacobian_r(w, dir, col, jac, n, n);
             fresh = true;
             false
         } else {
@@ -2132,7 +2156,7 @@ fn polish_at_target(
             refreshes += 1;
             exact_step = true;
             let ArcBuffers { w, dir, col, jac, .. } = &mut *arc;
-            s.jacobian_r(game, w, dir, col, jac, n, m);
+            s.jacobian_r(w, dir, col, jac, n, m);
             factored = factor_aug(arc, n, true);
         } else if it > 0 && factored {
             let updated = {
