@@ -42,7 +42,10 @@ pub struct QreConfig {
     pub lambda: f64,
     /// Required maximum |σ − logit response to σ| over all player actions.
     pub tolerance: f64,
-    /// First arclength step of the continuation (imperfect information only).
+    /// First arclength step of the continuation (imperfect information only). The
+    /// default, 0.2, lets the default tracer reach the λ where the branch bends in
+    /// fewer steps than Gambit's 0.03 (which it used until the fifth session); the
+    /// step control guards it like any other step.
     pub first_step: f64,
     /// Maximum number of continuation steps, accepted or rejected.
     pub max_steps: usize,
@@ -88,7 +91,7 @@ impl Default for QreConfig {
         QreConfig {
             lambda: 1.0,
             tolerance: 1e-10,
-            first_step: 0.03,
+            first_step: 0.2,
             max_steps: 100_000,
             max_step: f64::INFINITY,
             method: QreMethod::Arclength,
