@@ -699,13 +699,15 @@ impl Pass<'_> {
     fn single<const NM: usize, const K: usize, const LOGS: bool>(&mut self, op: &SetOp) {
         let nm = if NM == 0 { self.nm } else { NM };
         let k = if K == 0 { op.k as usize } else { K };
-        let (off, col) = (op.off as usize, op.col as usize);
+        // `col < nm` by construction; the clamp lets the compiler drop the per-child
+        // bounds checks below.
+        let (off, col) = (op.off as usize, (op.col as usize).min(nm - 1));
         let (node, first) = (op.node0 as usize, op.first0 as usize);
         let children = &self.mvals[first * nm..(first + k) * nm];
         let mut q = [0.0f64; MAX_ACTIONS_SINGLE as usize];
         let q = &mut q[..k];
-        for (a, qa) in q.iter_mut().enumerate() {
-            *qa = children[a * nm + col];
+        for (qa, child) in q.iter_mut().zip(children.chunks_exact(nm)) {
+            *qa = child[col];
         }
         let prob = &mut self.prob[off..off + k];
         if LOGS {
@@ -1670,13 +1672,18 @@ fn rank_one_inverse_n<const N: usize>(b: &mut [f64], u: &[f64], v: &[f64]) -> bo
     if den.is_nan() || den.abs() <= 1e-8 {
         return false;
     }
+    if !bu.iter().chain(&vb).all(|v| v.is_finite()) {
+        return false;
+    }
     for (row, &bui) in b.chunks_exact_mut(N).zip(&bu) {
         let f = bui / den;
         for k in 0..N {
             row[k] -= f * vb[k];
         }
     }
-    b.iter().all(|v| v.is_finite())
+    // A finite update of a finite matrix stays finite unless a product overflows,
+    // which the finiteness check of every solve (`mul_n`) then reports.
+    true
 }
 
 /// Solves with the factored `aug` and its live Sherman–Morrison terms, in place.
