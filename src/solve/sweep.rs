@@ -753,7 +753,7 @@ impl Pass<'_> {
                 q.fill(0.0);
                 let b = op.belief as usize;
                 let beliefs = &self.u[b..b + len];
-                let m = beliefs.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+                let m = largest(beliefs);
                 let mut total = 0.0;
                 for (&x, &first) in beliefs.iter().zip(firsts) {
                     let x = x - m;
@@ -898,11 +898,19 @@ impl TangentPass<'_> {
     }
 }
 
+/// The largest of `v` (−∞ for none), ignoring NaN like `f64::max` but with one
+/// comparison per entry.
+#[inline(always)]
+fn largest(v: &[f64]) -> f64 {
+    v.iter()
+        .fold(f64::NEG_INFINITY, |m, &x| if x > m { x } else { m })
+}
+
 /// The logit probabilities of the action values `q` into `prob` and their logarithms
 /// `λq − logsumexp(λq)` into `logp`.
 #[inline(always)]
 fn logit_with_logs(q: &[f64], logp: &mut [f64], prob: &mut [f64], lambda: f64) {
-    let best = q.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+    let best = largest(q);
     let mut sum = 0.0;
     for ((&v, l), p) in q.iter().zip(logp.iter_mut()).zip(prob.iter_mut()) {
         *l = lambda * (v - best);
@@ -931,7 +939,7 @@ fn path_sums(steps: &[[u32; 3]], per_action: &[f64], out: &mut [f64]) {
 /// The logit probabilities of the action values `q` into `prob` (no logarithms).
 #[inline(always)]
 fn logit_probs(q: &[f64], prob: &mut [f64], lambda: f64) {
-    let best = q.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+    let best = largest(q);
     let mut sum = 0.0;
     for (&l, p) in q.iter().zip(prob.iter_mut()) {
         let x = lambda * (l - best);
