@@ -252,7 +252,18 @@ impl Game {
     /// Expected payoff of every player from every node onward (outcome at the node
     /// included), `values[node * n_players + player]`. One backward sweep.
     pub fn node_values(&self, profile: &Profile, values: &mut [f64]) {
-        let np = self.players.len();
+        // The per-player loops unroll for the usual numbers of players.
+        match self.players.len() {
+            2 => self.node_values_n::<2>(profile, values),
+            3 => self.node_values_n::<3>(profile, values),
+            4 => self.node_values_n::<4>(profile, values),
+            _ => self.node_values_n::<0>(profile, values),
+        }
+    }
+
+    /// [`Game::node_values`] for `NP` players (0: any number).
+    fn node_values_n<const NP: usize>(&self, profile: &Profile, values: &mut [f64]) {
+        let np = if NP == 0 { self.players.len() } else { NP };
         debug_assert_eq!(values.len(), self.n_nodes() * np);
         for node in (0..self.n_nodes()).rev() {
             let (head, tail) = values.split_at_mut((node + 1) * np);
