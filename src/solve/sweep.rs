@@ -43,8 +43,6 @@ use crate::game::{Game, Mover, NONE};
 const LOG_FLOOR: f64 = -800.0;
 /// Anderson memory.
 const MEMORY: usize = 6;
-/// Most actions of a singleton set taken by [`Pass::single`] (its scratch size).
-const MAX_ACTIONS_SINGLE: u32 = 16;
 
 /// Calls `$pass.set::<NM, K>($op)` instantiated for the pass's `$nm` movers and the
 /// set's actions: 1–4 movers and 2–4 actions unroll, 0 stands for any number.
@@ -135,7 +133,8 @@ pub(crate) struct Sweep {
     /// only log reach probabilities the forward passes need), each as (node, parent,
     /// action into it) for [`path_sums`].
     reach_steps: Vec<[u32; 3]>,
-    /// Per reduced unknown: the nodes of [`Sweep::odds_nodes`].
+    /// Per reduced unknown: its node and its set's first node (the log-odds compare
+    /// their reach probabilities).
     odds_pairs: Vec<(u32, u32)>,
     /// λ (bits) of the last backward pass, while the profile and node values of the sets
     /// that do not depend on the beliefs are still valid for it (cleared when the
@@ -300,7 +299,7 @@ impl Sweep {
             op.needs_logp = s.set_nodes[op.nodes()]
                 .iter()
                 .any(|&n| game.children(n as usize).any(|c| on_path[c]));
-            if op.len == 1 && op.col != u32::MAX && op.k <= MAX_ACTIONS_SINGLE {
+            if op.len == 1 && op.col != u32::MAX {
                 op.kind = if op.needs_logp {
                     OpKind::SingleLogs as u8
                 } else {
@@ -339,11 +338,11 @@ impl Sweep {
             .iter()
             .map(|&n| game.node_first_child[n as usize])
             .collect();
-        s.odds_pairs = (0..s.red_full.len())
-            .map(|j| {
-                let (a, b) = s.odds_nodes(j);
-                (a as u32, b as u32)
-            })
+        s.odds_pairs = s
+            .red_full
+            .iter()
+            .zip(&s.red_ref)
+            .map(|(&j, &first)| (s.belief_nodes[j as usize], s.belief_nodes[first as usize]))
             .collect();
         s.build_affected(game);
         let m = s.belief_nodes.len();
@@ -581,7 +580,7 @@ impl Sweep {
 /// the action probabilities `prob`, `nm` mover columns per node. Specialised for the
 /// usual numbers of movers (`NM`; 0 for any number up to 16, read from `nm`).
 #[inline(always)]
-fn accumulate<const NM: usize>(
+fn accumulate<const NM: usize, const K: usize>(
     mvals: &mut [f64],
     mbase: &[f64],
     nm: usize,
@@ -590,12 +589,14 @@ fn accumulate<const NM: usize>(
     prob: &[f64],
 ) {
     let nm = if NM == 0 { nm } else { NM };
+    let k = if K == 0 { prob.len() } else { K };
+    let prob = &prob[..k];
     for (&n, &first) in nodes.iter().zip(firsts) {
         let (n, first) = (n as usize, first as usize);
         let mut acc = [0.0f64; 16];
         let acc = &mut acc[..nm];
         acc.copy_from_slice(&mbase[n * nm..n * nm + nm]);
-        let children = &mvals[first * nm..(first + prob.len()) * nm];
+        let children = &mvals[first * nm..(first + k) * nm];
         for (child, &pa) in children.chunks_exact(nm).zip(prob) {
             if pa != 0.0 {
                 for (a, c) in acc.iter_mut().zip(child) {
@@ -702,10 +703,9 @@ impl Pass<'_> {
         // `col < nm` by construction; the clamp lets the compiler drop the per-child
         // bounds checks below.
         let (off, col) = (op.off as usize, (op.col as usize).min(nm - 1));
-        let (node, first) = (op.node0 as usize, op.first0 as usize);
+        let first = op.first0 as usize;
         let children = &self.mvals[first * nm..(first + k) * nm];
-        let mut q = [0.0f64; MAX_ACTIONS_SINGLE as usize];
-        let q = &mut q[..k];
+        let q = &mut self.q[off..off + k];
         for (qa, child) in q.iter_mut().zip(children.chunks_exact(nm)) {
             *qa = child[col];
         }
@@ -715,18 +715,14 @@ impl Pass<'_> {
         } else {
             logit_probs(q, prob, self.lambda);
         }
-        self.q[off..off + k].copy_from_slice(q);
-        let mut acc = [0.0f64; 16];
-        let acc = &mut acc[..nm];
-        acc.copy_from_slice(&self.mbase[node * nm..node * nm + nm]);
-        for (child, &pa) in children.chunks_exact(nm).zip(prob.iter()) {
-            if pa != 0.0 {
-                for (a, c) in acc.iter_mut().zip(child) {
-                    *a += pa * c;
-                }
-            }
-        }
-        self.mvals[node * nm..node * nm + nm].copy_from_slice(acc);
+        accumulate::<NM, K>(
+            self.mvals,
+            self.mbase,
+            nm,
+            std::slice::from_ref(&op.node0),
+            std::slice::from_ref(&op.first0),
+            prob,
+        );
     }
 
     /// One set of the backward pass: action values (under the beliefs for a set with
@@ -779,7 +775,7 @@ impl Pass<'_> {
             }
         }
         let prob = &self.prob[off..off + k];
-        accumulate::<NM>(self.mvals, self.mbase, nm, nodes, firsts, prob);
+        accumulate::<NM, K>(self.mvals, self.mbase, nm, nodes, firsts, prob);
     }
 }
 
@@ -1279,14 +1275,6 @@ impl Sweep {
         self.u_next_fresh = false;
     }
 
-    /// The nodes of reduced unknown `j` and of its set's first node.
-    fn odds_nodes(&self, j: usize) -> (usize, usize) {
-        (
-            self.belief_nodes[self.red_full[j] as usize] as usize,
-            self.belief_nodes[self.red_ref[j] as usize] as usize,
-        )
-    }
-
     /// Y_j of [`Sweep::eval_r`] from the log reach probabilities of the last pass.
     #[inline]
     fn reach_odds(&self, j: usize) -> f64 {
@@ -1328,7 +1316,8 @@ impl Sweep {
         self.d_full = d;
         // dY_j = d ln P(node_j) − d ln P(node_0), 0 where Y_j is clamped.
         for j in 0..r {
-            let (a, b) = self.odds_nodes(j);
+            let (a, b) = self.odds_pairs[j];
+            let (a, b) = (a as usize, b as usize);
             let neither = self.log_reach[a] == f64::NEG_INFINITY && self.log_reach[b] == f64::NEG_INFINITY;
             let dy = if neither || self.reach_odds(j).abs() >= -LOG_FLOOR {
                 0.0
