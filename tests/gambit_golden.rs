@@ -297,23 +297,16 @@ fn extra_cases_agree_with_gambit() {
         if path.extension().and_then(|e| e.to_str()) != Some("json") {
             continue;
         }
-        let answer: ExtraAnswer = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        assert!((answer.gambit_lambda - answer.lambda).abs() < 1e-8 * answer.lambda.max(1.0));
-        let efg = path.with_extension("efg");
-        let game = parse_efg(
-            &std::fs::read_to_string(&efg).unwrap(),
-            &efg.display().to_string(),
-        )
-        .unwrap();
+        let (game, gambit, lambda) = kept_game(&path);
         let ours = solve_qre(
             &game,
             &QreConfig {
-                lambda: answer.lambda,
+                lambda,
                 ..QreConfig::default()
             },
         )
         .unwrap();
-        for (a, y) in gambit_in_our_order(&game, &answer) {
+        for (a, y) in gambit {
             let x = ours.probs[a];
             assert!(
                 (x - y).abs() <= TOLERANCE,
@@ -345,56 +338,12 @@ fn gambit_in_our_order(game: &Game, answer: &ExtraAnswer) -> Vec<(usize, f64)> {
     pairs
 }
 
-/// A game on which Gambit leaves the branch from λ = 0: trial 12730 of the headline
-/// scenario (`demarche export scenarios/japan_dprk_summit.toml --format efg --trial
-/// 12730`, default seed; see `tests/golden/gambit/off_branch/README.md`). Between
-/// λ ≈ 2.988 and 3.006 the branch makes a narrow S-shaped turn. Our default tracer
-/// follows it; Gambit and our reference tracer with its default (doubling) steps jump
-/// across to another branch. With its steps bounded, the reference follows the turn
-/// and agrees with the default tracer, and Gambit's answer (a QRE at the same λ, on
-/// the other branch) is what the unbounded reference finds.
-#[test]
-fn where_gambit_jumps_a_narrow_turn_the_bounded_reference_agrees_with_us() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/gambit/off_branch");
-    let json = dir.join("japan_dprk_trial_12730.json");
-    let answer: ExtraAnswer = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    assert!((answer.gambit_lambda - answer.lambda).abs() < 1e-8 * answer.lambda);
-    let efg = json.with_extension("efg");
-    let game = parse_efg(
-        &std::fs::read_to_string(&efg).unwrap(),
-        &efg.display().to_string(),
-    )
-    .unwrap();
-    let config = |method, max_step| QreConfig {
-        lambda: answer.lambda,
-        method,
-        max_step,
-        ..QreConfig::default()
-    };
-    let ours = solve_qre(&game, &config(QreMethod::Arclength, f64::INFINITY)).unwrap();
-    let bounded = solve_qre(&game, &config(QreMethod::ArclengthOnActions, 0.05)).unwrap();
-    let long_steps = solve_qre(&game, &config(QreMethod::ArclengthOnActions, f64::INFINITY)).unwrap();
-    let differ = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
-    assert!(differ(&ours.probs, &bounded.probs) < 1e-9);
-    let gambit = gambit_in_our_order(&game, &answer);
-    let off_gambit = |probs: &[f64]| {
-        gambit
-            .iter()
-            .map(|&(a, y)| (probs[a] - y).abs())
-            .fold(0.0, f64::max)
-    };
-    assert!(off_gambit(&long_steps.probs) < TOLERANCE);
-    // Gambit's answer is on another branch, far from ours.
-    assert!(off_gambit(&ours.probs) > 0.1, "{}", off_gambit(&ours.probs));
-}
-
-/// The game of `tests/golden/gambit/known_jump/` (see its README): with steps bounded
-/// by 1 the default tracer follows the branch from λ = 0 to Gambit's answer.
-fn known_jump() -> (Game, Vec<(usize, f64)>, f64) {
-    let json = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden/gambit/known_jump/signal_3p_13_seed_3415930275982361722.json");
-    let answer: ExtraAnswer = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    assert!((answer.gambit_lambda - answer.lambda).abs() < 1e-8 * answer.lambda);
+/// A game kept with Gambit's answer (`tools/gambit_golden/solve_one.py`): the game of
+/// `json`'s `.efg` twin, Gambit's answer as (our global action, probability) pairs,
+/// and λ (checked to be the one Gambit reports).
+fn kept_game(json: &Path) -> (Game, Vec<(usize, f64)>, f64) {
+    let answer: ExtraAnswer = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    assert!((answer.gambit_lambda - answer.lambda).abs() < 1e-8 * answer.lambda.max(1.0));
     let efg = json.with_extension("efg");
     let game = parse_efg(
         &std::fs::read_to_string(&efg).unwrap(),
@@ -405,11 +354,55 @@ fn known_jump() -> (Game, Vec<(usize, f64)>, f64) {
     (game, gambit, answer.lambda)
 }
 
+/// The largest difference of `probs` from Gambit's answer.
 fn off_gambit(gambit: &[(usize, f64)], probs: &[f64]) -> f64 {
     gambit
         .iter()
         .map(|&(a, y)| (probs[a] - y).abs())
         .fold(0.0, f64::max)
+}
+
+/// A game on which Gambit leaves the branch from λ = 0: trial 12730 of the headline
+/// scenario (`demarche export scenarios/japan_dprk_summit.toml --format efg --trial
+/// 12730`, default seed; see `tests/golden/gambit/off_branch/README.md`). Between
+/// λ ≈ 2.988 and 3.006 the branch makes a narrow S-shaped turn. Our default tracer
+/// follows it; Gambit and our reference tracer with its default (doubling) steps jump
+/// across to another branch. With its steps bounded, the reference follows the turn
+/// and agrees with the default tracer, and Gambit's answer (a QRE at the same λ, on
+/// the other branch) is what the unbounded reference finds.
+#[test]
+fn where_gambit_jumps_a_narrow_turn_the_bounded_reference_agrees_with_us() {
+    let (game, gambit, lambda) = kept_game(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/golden/gambit/off_branch/japan_dprk_trial_12730.json"),
+    );
+    let config = |method, max_step| QreConfig {
+        lambda,
+        method,
+        max_step,
+        ..QreConfig::default()
+    };
+    let ours = solve_qre(&game, &config(QreMethod::Arclength, f64::INFINITY)).unwrap();
+    let bounded = solve_qre(&game, &config(QreMethod::ArclengthOnActions, 0.05)).unwrap();
+    let long_steps = solve_qre(&game, &config(QreMethod::ArclengthOnActions, f64::INFINITY)).unwrap();
+    let differ = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
+    assert!(differ(&ours.probs, &bounded.probs) < 1e-9);
+    assert!(off_gambit(&gambit, &long_steps.probs) < TOLERANCE);
+    // Gambit's answer is on another branch, far from ours.
+    assert!(
+        off_gambit(&gambit, &ours.probs) > 0.1,
+        "{}",
+        off_gambit(&gambit, &ours.probs)
+    );
+}
+
+/// The game of `tests/golden/gambit/known_jump/` (see its README), where the default
+/// tracer's unbounded steps leave the branch that Gambit follows.
+fn known_jump() -> (Game, Vec<(usize, f64)>, f64) {
+    kept_game(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/golden/gambit/known_jump/signal_3p_13_seed_3415930275982361722.json"),
+    )
 }
 
 #[test]
