@@ -1370,6 +1370,24 @@ impl Sweep {
         }
         worst
     }
+
+    /// The largest residual `|G_j|` at the log-odds point `z`, each weighted by
+    /// `4 μ_j (1 − μ_j)`, where `μ_j` is the belief of unknown `j`'s node: the first-order
+    /// change of that belief that correcting the log-odds would make, up to the factor 4
+    /// (which makes the weight 1 at μ_j = 1/2).
+    fn belief_residual(&self, z: &[f64], g: &[f64]) -> f64 {
+        let mut worst = 0.0f64;
+        for &(start, len) in &self.red_sets {
+            let range = start as usize..(start + len) as usize;
+            let top = max_or_zero(&z[range.clone()]);
+            let total = (-top).exp() + z[range.clone()].iter().map(|&v| (v - top).exp()).sum::<f64>();
+            for j in range {
+                let mu = (z[j] - top).exp() / total;
+                worst = worst.max(g[j].abs() * (4.0 * mu * (1.0 - mu)));
+            }
+        }
+        worst
+    }
 }
 
 /// The largest of 0 and `v`'s entries (the first node's log-odds is 0).
@@ -1430,6 +1448,14 @@ const MAX_FIRST_CORRECTION: f64 = 0.5;
 /// Ratio of successive corrector moves aimed at, and the largest tolerated.
 const TARGET_CONTRACTION: f64 = 0.5;
 const MAX_CONTRACTION: f64 = 0.8;
+/// Largest move of a belief (in probability, see [`Sweep::odds_distance`]) that one
+/// continuation step may make: a longer step is shortened, and the next step is sized
+/// so that its move, extrapolated linearly, stays within it. Without this bound a long
+/// step can land on another branch beyond a sharp bend that its corrector cannot see
+/// (`tests/golden/gambit/known_jump/`: a 2.15-long step from λ = 0.19 moved a belief by
+/// 0.25 and ended on another branch; steps along the branch there move beliefs by at
+/// most 0.14).
+const MAX_BELIEF_MOVE: f64 = 0.2;
 /// Rank-one updates the corrector applies by Sherman–Morrison before refactoring.
 const SM_MEMORY: usize = 16;
 /// Largest growth of the step from one step to the next.
@@ -1971,6 +1997,11 @@ fn trace_arc(
             } else {
                 contraction = contraction.max(norm / previous);
                 if norm > MAX_CONTRACTION * previous {
+                    // Stalled. At large λ the log-odds of nearly certain beliefs can
+                    // stall far above the tolerance while no belief moves: accept the
+                    // point when its residual, weighted by the beliefs' sensitivity, is
+                    // within the tolerance.
+                    converged = !at_target && s.belief_residual(&arc.w[..m], &arc.g[..m]) <= PATH_TOLERANCE;
                     break;
                 }
             }
@@ -1995,6 +2026,14 @@ fn trace_arc(
             if moved > this_step.clamp(1e-3, MAX_FIRST_CORRECTION).max(4.0 * z_offset) {
                 converged = false;
             }
+        }
+        let moved_beliefs = if converged {
+            s.odds_distance(&arc.z[..m], &arc.w[..m])
+        } else {
+            0.0
+        };
+        if moved_beliefs > MAX_BELIEF_MOVE {
+            converged = false;
         }
         if !converged {
             arc.jac.copy_from_slice(&arc.jac_z);
@@ -2090,7 +2129,17 @@ fn trace_arc(
         } else {
             MAX_GROWTH
         };
-        step = (step * by_distance.min(by_contraction).clamp(0.5, MAX_GROWTH)).min(max_step);
+        let by_beliefs = if moved_beliefs > 0.0 {
+            MAX_BELIEF_MOVE / moved_beliefs
+        } else {
+            MAX_GROWTH
+        };
+        step = (step
+            * by_distance
+                .min(by_contraction)
+                .min(by_beliefs)
+                .clamp(0.5, MAX_GROWTH))
+        .min(max_step);
     }
     Err(GaveUp {
         lambda_reached: arc.z[m],
