@@ -221,6 +221,40 @@ fn sweep_is_byte_identical_for_any_thread_count() {
     assert_eq!(one, read(&tmp.path().join("t3/sweep.csv")));
 }
 
+/// Several design points are evaluated at once, each on one thread: the indices must not
+/// depend on that.
+#[test]
+fn sensitivity_is_byte_identical_for_any_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    for threads in ["1", "2", "3"] {
+        let out = run_in(
+            tmp.path(),
+            &[
+                "sensitivity",
+                &signal(),
+                "--param",
+                "cost=0.5:1.5",
+                "--param",
+                "p_strong=0.2:0.6",
+                "--samples",
+                "16",
+                "--trials",
+                "600",
+                "--threads",
+                threads,
+                "--quiet",
+                "--out",
+                &format!("t{threads}"),
+            ],
+        );
+        expect_code(&out, 0);
+    }
+    let one = read(&tmp.path().join("t1/sensitivity.csv"));
+    assert!(one.lines().count() > 1);
+    assert_eq!(one, read(&tmp.path().join("t2/sensitivity.csv")));
+    assert_eq!(one, read(&tmp.path().join("t3/sensitivity.csv")));
+}
+
 /// Lines of point rows in a partial sweep file (after its settings line).
 fn partial_points(path: &Path) -> usize {
     std::fs::read_to_string(path)

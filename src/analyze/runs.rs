@@ -10,7 +10,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
 
 use thiserror::Error;
 
@@ -111,6 +112,81 @@ impl<'a> PointEvaluator<'a> {
     }
 }
 
+impl PointEvaluator<'_> {
+    /// Runs `consume` with an `evaluate(values)` that answers for `points`, asked in
+    /// their order, from `threads` worker threads that evaluate the points ahead of it,
+    /// one point per thread at a time. Each point runs on one thread, its chunks in
+    /// order, so its summary is bit-identical to an evaluation on any number of threads,
+    /// and the threads stay busy to the end of every point (a point of 2,000 trials is
+    /// only 8 chunks: split over two threads, the last chunk often runs alone).
+    /// Values that are not the next point are evaluated directly. The workers stop when
+    /// `consume` returns; a point they finished that `consume` did not ask for is dropped.
+    fn pipelined<T>(
+        &self,
+        points: &[&[f64]],
+        consume: impl FnOnce(&mut dyn FnMut(&[f64]) -> Result<Summary, AnalysisError>) -> T,
+    ) -> T {
+        let threads = self.base.threads.max(1);
+        if threads == 1 || points.len() < 2 {
+            return consume(&mut |values| self.summary(values));
+        }
+        let single = PointEvaluator {
+            model: self.model,
+            base: RunConfig {
+                threads: 1,
+                ..self.base.clone()
+            },
+            indices: self.indices.clone(),
+            cancel: self.cancel,
+        };
+        let next = AtomicUsize::new(0);
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            let (send, receive) = mpsc::channel();
+            for _ in 0..threads.min(points.len()) {
+                let send = send.clone();
+                let (single, next, stop) = (&single, &next, &stop);
+                scope.spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(values) = points.get(k) else {
+                            break;
+                        };
+                        if send.send((k, single.summary(values))).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(send);
+            let mut waiting = BTreeMap::new();
+            let mut asked = 0;
+            let result = consume(&mut |values| {
+                if points.get(asked) != Some(&values) {
+                    return self.summary(values);
+                }
+                let k = asked;
+                asked += 1;
+                loop {
+                    if let Some(answer) = waiting.remove(&k) {
+                        return answer;
+                    }
+                    match receive.recv() {
+                        Ok((i, answer)) => {
+                            waiting.insert(i, answer);
+                        }
+                        // The workers are gone (they stop only when told to, or after
+                        // the last point): evaluate here.
+                        Err(_) => return self.summary(values),
+                    }
+                }
+            });
+            stop.store(true, Ordering::Relaxed);
+            result
+        })
+    }
+}
+
 /// Runs the sweep's points not in `finished`, handing each to `on_point` as it finishes.
 pub fn sweep_model(
     model: &Model,
@@ -121,8 +197,14 @@ pub fn sweep_model(
     on_point: &mut PointSink<'_, AnalysisError>,
 ) -> Result<(), AnalysisError> {
     let evaluator = PointEvaluator::new(model, base, &plan.params, cancel);
-    let mut evaluate = |values: &[f64]| Ok(summary_metrics(&evaluator.summary(values)?));
-    run_sweep(plan, finished, &mut evaluate, on_point)
+    let points: Vec<&[f64]> = (plan.points.iter().enumerate())
+        .filter(|(point, _)| !finished.contains(point))
+        .map(|(_, values)| values.as_slice())
+        .collect();
+    evaluator.pipelined(&points, |summary| {
+        let mut evaluate = |values: &[f64]| Ok(summary_metrics(&summary(values)?));
+        run_sweep(plan, finished, &mut evaluate, on_point)
+    })
 }
 
 /// Tunes `params` from the model's defaults (clamped into the ranges).
@@ -156,8 +238,11 @@ pub fn sensitivity_model(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Vec<SensitivityRow>, AnalysisError> {
     let evaluator = PointEvaluator::new(model, base, &plan.params, cancel);
-    let mut evaluate = |values: &[f64]| Ok(summary_metrics(&evaluator.summary(values)?));
-    run_sensitivity(plan, config, &mut evaluate, progress)
+    let points: Vec<&[f64]> = plan.points.iter().map(Vec::as_slice).collect();
+    evaluator.pipelined(&points, |summary| {
+        let mut evaluate = |values: &[f64]| Ok(summary_metrics(&summary(values)?));
+        run_sensitivity(plan, config, &mut evaluate, progress)
+    })
 }
 
 /// Names of an objective's quantities, for messages: `p(summit)`, `payoff(japan)`.

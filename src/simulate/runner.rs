@@ -207,10 +207,19 @@ pub fn run(
         solver: config.solver,
         fixed: config.fixed.clone(),
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(config.threads.max(1))
-        .build()
-        .map_err(|e| SimError::Pool(e.to_string()))?;
+    // One thread runs the chunks inline, with one worker, and builds no pool: the
+    // analyses evaluate several points at once this way, each on one thread of theirs.
+    let pool = if config.threads > 1 {
+        Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(config.threads)
+                .build()
+                .map_err(|e| SimError::Pool(e.to_string()))?,
+        )
+    } else {
+        None
+    };
+    let mut inline_worker = None;
     let with_rows = sink.is_some();
     let n_chunks = config.trials.div_ceil(CHUNK);
     let mut total = Accumulator::new(model.outcomes().len(), model.actors().len());
@@ -223,18 +232,24 @@ pub fn run(
             break;
         }
         let wave_end = (next_chunk + (WAVE * config.threads.max(1)) as u64).min(n_chunks);
-        let outs: Vec<Result<Option<ChunkOut>, SimError>> = pool.install(|| {
-            (next_chunk..wave_end)
-                .into_par_iter()
-                .map_init(
-                    || Worker::new(model),
-                    |worker, c| {
-                        let range = c * CHUNK..((c + 1) * CHUNK).min(config.trials);
-                        run_chunk(worker, &spec, range, with_rows, cancel)
-                    },
-                )
-                .collect()
-        });
+        let chunk_range = |c: u64| c * CHUNK..((c + 1) * CHUNK).min(config.trials);
+        let outs: Vec<Result<Option<ChunkOut>, SimError>> = match &pool {
+            Some(pool) => pool.install(|| {
+                (next_chunk..wave_end)
+                    .into_par_iter()
+                    .map_init(
+                        || Worker::new(model),
+                        |worker, c| run_chunk(worker, &spec, chunk_range(c), with_rows, cancel),
+                    )
+                    .collect()
+            }),
+            None => {
+                let worker = inline_worker.get_or_insert_with(|| Worker::new(model));
+                (next_chunk..wave_end)
+                    .map(|c| run_chunk(worker, &spec, chunk_range(c), with_rows, cancel))
+                    .collect()
+            }
+        };
         // Merge in chunk order; a chunk cut short by a cancel ends the run there, so
         // the kept trials are always the prefix 0..completed.
         for out in outs {
