@@ -41,6 +41,12 @@ use crate::game::{Game, Mover, NONE};
 /// Clamp of log-beliefs (and log reach differences) so that the iteration stays finite
 /// when chance probabilities of 0 make nodes unreachable; `exp(-800) == 0`.
 const LOG_FLOOR: f64 = -800.0;
+/// Clamp of the arclength tracer's log-odds (and log reach differences), for the same
+/// reason. Far beyond `-LOG_FLOOR`: the log-odds of the nodes of one set against the
+/// set's first node can all exceed 800 when that node's reach vanishes at large λ, and
+/// clamping them there would erase the differences between them, which set the
+/// beliefs (`signal_3types_costly` at λ = 100).
+const ODDS_BOUND: f64 = 1e4;
 /// Anderson memory.
 const MEMORY: usize = 6;
 
@@ -1259,7 +1265,7 @@ impl Sweep {
 
     /// G in log-odds, `Y(z, λ) − z`, into `g` (r entries): one backward pass (profile
     /// and node values) and the log reach probabilities of the nodes with beliefs.
-    /// Y_j is the log reach difference ln P(node_j) − ln P(node_0), clamped to ±800
+    /// Y_j is the log reach difference ln P(node_j) − ln P(node_0), clamped to ±`ODDS_BOUND`
     /// (0 when neither is reached): no normalisation is needed.
     fn eval_r(&mut self, game: &Game, z: &[f64], g: &mut [f64]) {
         let r = self.red_full.len();
@@ -1283,7 +1289,7 @@ impl Sweep {
         if a == b {
             0.0
         } else {
-            (a - b).clamp(LOG_FLOOR, -LOG_FLOOR)
+            (a - b).clamp(-ODDS_BOUND, ODDS_BOUND)
         }
     }
 
@@ -1319,7 +1325,7 @@ impl Sweep {
             let (a, b) = self.odds_pairs[j];
             let (a, b) = (a as usize, b as usize);
             let neither = self.log_reach[a] == f64::NEG_INFINITY && self.log_reach[b] == f64::NEG_INFINITY;
-            let dy = if neither || self.reach_odds(j).abs() >= -LOG_FLOOR {
+            let dy = if neither || self.reach_odds(j).abs() >= ODDS_BOUND {
                 0.0
             } else {
                 self.dlog_reach[a] - self.dlog_reach[b]
@@ -2016,7 +2022,7 @@ fn trace_arc(
             for i in 0..n {
                 arc.w[i] += arc.rhs[i];
                 if i < m {
-                    arc.w[i] = arc.w[i].clamp(LOG_FLOOR, -LOG_FLOOR);
+                    arc.w[i] = arc.w[i].clamp(-ODDS_BOUND, ODDS_BOUND);
                 }
             }
         }
@@ -2068,7 +2074,7 @@ fn trace_arc(
                 // Polish from the interpolation at the target between `z` and `w`.
                 let frac = (target - arc.z[m]) / (arc.w[m] - arc.z[m]);
                 for j in 0..m {
-                    s.u_pred[j] = (arc.z[j] + frac * (arc.w[j] - arc.z[j])).clamp(LOG_FLOOR, -LOG_FLOOR);
+                    s.u_pred[j] = (arc.z[j] + frac * (arc.w[j] - arc.z[j])).clamp(-ODDS_BOUND, ODDS_BOUND);
                 }
             }
             // At the target the corrector's last evaluation was at `w` itself.
@@ -2251,7 +2257,7 @@ fn polish_at_target(
         arc.w_prev.copy_from_slice(&arc.w);
         arc.g_prev.copy_from_slice(&arc.g);
         for j in 0..m {
-            arc.w[j] = (arc.w[j] + arc.rhs[j]).clamp(LOG_FLOOR, -LOG_FLOOR);
+            arc.w[j] = (arc.w[j] + arc.rhs[j]).clamp(-ODDS_BOUND, ODDS_BOUND);
         }
     }
     false
