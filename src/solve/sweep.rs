@@ -1366,9 +1366,8 @@ impl Sweep {
         let mut worst = 0.0f64;
         for &(start, len) in &self.red_sets {
             let range = start as usize..(start + len) as usize;
-            let (ma, mb) = (max_or_zero(&a[range.clone()]), max_or_zero(&b[range.clone()]));
-            let ta = (-ma).exp() + a[range.clone()].iter().map(|&v| (v - ma).exp()).sum::<f64>();
-            let tb = (-mb).exp() + b[range.clone()].iter().map(|&v| (v - mb).exp()).sum::<f64>();
+            let (ma, ta) = odds_scale(&a[range.clone()]);
+            let (mb, tb) = odds_scale(&b[range.clone()]);
             worst = worst.max(((-ma).exp() / ta - (-mb).exp() / tb).abs());
             for j in range {
                 worst = worst.max(((a[j] - ma).exp() / ta - (b[j] - mb).exp() / tb).abs());
@@ -1385,8 +1384,7 @@ impl Sweep {
         let mut worst = 0.0f64;
         for &(start, len) in &self.red_sets {
             let range = start as usize..(start + len) as usize;
-            let top = max_or_zero(&z[range.clone()]);
-            let total = (-top).exp() + z[range.clone()].iter().map(|&v| (v - top).exp()).sum::<f64>();
+            let (top, total) = odds_scale(&z[range.clone()]);
             for j in range {
                 let mu = (z[j] - top).exp() / total;
                 worst = worst.max(g[j].abs() * (4.0 * mu * (1.0 - mu)));
@@ -1394,6 +1392,14 @@ impl Sweep {
         }
         worst
     }
+}
+
+/// For one set's log-odds `v` (against its first node, whose own is 0): their largest
+/// `m` (at least 0) and `t = e^(−m) + Σ e^(v_j − m)`, so that the node of `v_j` has
+/// belief `e^(v_j − m) / t` and the first node `e^(−m) / t`.
+fn odds_scale(v: &[f64]) -> (f64, f64) {
+    let m = max_or_zero(v);
+    (m, (-m).exp() + v.iter().map(|&x| (x - m).exp()).sum::<f64>())
 }
 
 /// The largest of 0 and `v`'s entries (the first node's log-odds is 0).
