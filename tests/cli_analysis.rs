@@ -192,67 +192,58 @@ fn sweep_latin_hypercube_puts_one_point_in_each_stratum() {
     assert_eq!(meta["points"], 5);
 }
 
-#[test]
-fn sweep_is_byte_identical_for_any_thread_count() {
+/// Runs `args` (a command without `--threads` and `--out`) on 1, 2 and 3 threads and
+/// returns `file` of the first run after checking that the others wrote the same bytes.
+fn same_for_any_thread_count(args: &[&str], file: &str) -> String {
     let tmp = tempfile::tempdir().unwrap();
     for threads in ["1", "2", "3"] {
-        let out = run_in(
-            tmp.path(),
-            &[
-                "sweep",
-                &signal(),
-                "--vary",
-                "cost=0.5,1.5",
-                "--vary",
-                "p_strong=0.2:0.6:2",
-                "--trials",
-                "300",
-                "--threads",
-                threads,
-                "--out",
-                &format!("t{threads}"),
-            ],
-        );
-        expect_code(&out, 0);
+        let out = format!("t{threads}");
+        let mut all = args.to_vec();
+        all.extend(["--threads", threads, "--quiet", "--out", &out]);
+        expect_code(&run_in(tmp.path(), &all), 0);
     }
-    let one = read(&tmp.path().join("t1/sweep.csv"));
-    assert_eq!(one.lines().count(), 1 + 4 * 5);
-    assert_eq!(one, read(&tmp.path().join("t2/sweep.csv")));
-    assert_eq!(one, read(&tmp.path().join("t3/sweep.csv")));
+    let one = read(&tmp.path().join("t1").join(file));
+    assert_eq!(one, read(&tmp.path().join("t2").join(file)));
+    assert_eq!(one, read(&tmp.path().join("t3").join(file)));
+    one
+}
+
+#[test]
+fn sweep_is_byte_identical_for_any_thread_count() {
+    let path = signal();
+    let args = [
+        "sweep",
+        &path,
+        "--vary",
+        "cost=0.5,1.5",
+        "--vary",
+        "p_strong=0.2:0.6:2",
+        "--trials",
+        "300",
+    ];
+    let sweep = same_for_any_thread_count(&args, "sweep.csv");
+    assert_eq!(sweep.lines().count(), 1 + 4 * 5);
 }
 
 /// Several design points are evaluated at once, each on one thread: the indices must not
 /// depend on that.
 #[test]
 fn sensitivity_is_byte_identical_for_any_thread_count() {
-    let tmp = tempfile::tempdir().unwrap();
-    for threads in ["1", "2", "3"] {
-        let out = run_in(
-            tmp.path(),
-            &[
-                "sensitivity",
-                &signal(),
-                "--param",
-                "cost=0.5:1.5",
-                "--param",
-                "p_strong=0.2:0.6",
-                "--samples",
-                "16",
-                "--trials",
-                "600",
-                "--threads",
-                threads,
-                "--quiet",
-                "--out",
-                &format!("t{threads}"),
-            ],
-        );
-        expect_code(&out, 0);
-    }
-    let one = read(&tmp.path().join("t1/sensitivity.csv"));
-    assert!(one.lines().count() > 1);
-    assert_eq!(one, read(&tmp.path().join("t2/sensitivity.csv")));
-    assert_eq!(one, read(&tmp.path().join("t3/sensitivity.csv")));
+    let path = signal();
+    let args = [
+        "sensitivity",
+        &path,
+        "--param",
+        "cost=0.5:1.5",
+        "--param",
+        "p_strong=0.2:0.6",
+        "--samples",
+        "16",
+        "--trials",
+        "600",
+    ];
+    let indices = same_for_any_thread_count(&args, "sensitivity.csv");
+    assert!(indices.lines().count() > 1);
 }
 
 /// Lines of point rows in a partial sweep file (after its settings line).
