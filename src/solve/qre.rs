@@ -111,6 +111,8 @@ pub(crate) struct QreScratch {
     /// Solves handed to the general tracer on all action probabilities (the slow path:
     /// the belief tracer gave up or does not apply). A diagnostic for tests.
     pub(crate) general_traces: usize,
+    /// Whether the general tracer's buffers below are built ([`QreScratch::ensure_general`]).
+    general_ready: bool,
     /// Player information sets (game indices), in index order.
     sets: Vec<u32>,
     /// Global action index of every unknown; unknowns of one set are contiguous.
@@ -149,15 +151,27 @@ pub(crate) struct QreScratch {
 }
 
 impl QreScratch {
+    /// The belief tracer's scratch; the general tracer's is built by
+    /// [`QreScratch::ensure_general`] when a solve first needs it (most games never do).
     pub(crate) fn new(game: &Game, layout: &super::layout::Layout) -> QreScratch {
         if layout.first_imperfect_infoset.is_none() {
             return QreScratch::default();
         }
-        let mut s = QreScratch {
-            action_var: vec![NONE; game.n_actions()],
+        QreScratch {
             sweep: super::sweep::Sweep::new(game, layout),
             ..QreScratch::default()
-        };
+        }
+    }
+
+    /// Builds the general tracer's index structures and per-action, per-node and
+    /// per-unknown buffers, once (the dense matrices are sized by their users).
+    fn ensure_general(&mut self, game: &Game) {
+        if self.general_ready {
+            return;
+        }
+        self.general_ready = true;
+        let s = self;
+        s.action_var = vec![NONE; game.n_actions()];
         for (h, info) in game.player_infosets() {
             s.set_first_var.push(s.var_action.len() as u32);
             for a in info.action_range() {
@@ -192,7 +206,6 @@ impl QreScratch {
         ] {
             *v = vec![0.0; nv + 1];
         }
-        s
     }
 }
 
@@ -673,6 +686,7 @@ fn take_sweep_answer(game: &Game, ws: &mut Workspace, profile: &mut Profile) {
 /// bring under the tolerance (at large λ the log-beliefs' rounding is amplified by λ).
 /// On success `profile` holds the refined QRE and `ws.values` its node values.
 fn refine_on_actions(game: &Game, config: &QreConfig, ws: &mut Workspace, profile: &mut Profile) -> bool {
+    ws.qre.ensure_general(game);
     let nv = ws.qre.var_action.len();
     if nv > MAX_TRACED_UNKNOWNS {
         return false;
@@ -708,6 +722,7 @@ fn trace(
     ws: &mut Workspace,
     profile: &mut Profile,
 ) -> Result<(), SolveError> {
+    ws.qre.ensure_general(game);
     let nv = ws.qre.var_action.len();
     if nv > MAX_TRACED_UNKNOWNS {
         return Err(SolveError::TooLarge {

@@ -214,23 +214,33 @@ impl Sweep {
     pub(crate) fn new(game: &Game, layout: &Layout) -> Option<Sweep> {
         let n_sets = game.infosets().len();
         // Edge parent's set -> child's set: the parent's set must wait for the child's.
+        // (The edges of each child's set, contiguous: `dependents[dep_start[h]..dep_start[h + 1]]`.)
         let mut waits_on = vec![0u32; n_sets];
-        let mut dependents: Vec<Vec<u32>> = vec![Vec::new(); n_sets];
+        let mut dep_start = vec![0u32; n_sets + 1];
         for node in 1..game.n_nodes() {
-            let Some(h) = game.node_infoset(node) else {
-                continue;
-            };
-            let parent_set = game.node_infoset[game.node_parent[node] as usize];
-            waits_on[parent_set as usize] += 1;
-            dependents[h].push(parent_set);
+            if let Some(h) = game.node_infoset(node) {
+                let parent_set = game.node_infoset[game.node_parent[node] as usize];
+                waits_on[parent_set as usize] += 1;
+                dep_start[h + 1] += 1;
+            }
         }
-        let mut ready: Vec<u32> = (0..n_sets as u32)
-            .filter(|&h| waits_on[h as usize] == 0)
-            .collect();
+        for h in 0..n_sets {
+            dep_start[h + 1] += dep_start[h];
+        }
+        let mut dependents = vec![0u32; dep_start[n_sets] as usize];
+        let mut fill = dep_start[..n_sets].to_vec();
+        for node in 1..game.n_nodes() {
+            if let Some(h) = game.node_infoset(node) {
+                dependents[fill[h] as usize] = game.node_infoset[game.node_parent[node] as usize];
+                fill[h] += 1;
+            }
+        }
+        let mut ready: Vec<u32> = Vec::with_capacity(n_sets);
+        ready.extend((0..n_sets as u32).filter(|&h| waits_on[h as usize] == 0));
         let mut order = Vec::with_capacity(n_sets);
         while let Some(h) = ready.pop() {
             order.push(h);
-            for &d in &dependents[h as usize] {
+            for &d in &dependents[dep_start[h as usize] as usize..dep_start[h as usize + 1] as usize] {
                 waits_on[d as usize] -= 1;
                 if waits_on[d as usize] == 0 {
                     ready.push(d);
@@ -359,31 +369,40 @@ impl Sweep {
         s.logp = vec![0.0; game.n_actions()];
         s.chance_logp = vec![0.0; game.n_actions()];
         s.log_reach = vec![0.0; game.n_nodes()];
-        for v in [
-            &mut s.u,
-            &mut s.u_next,
-            &mut s.u_last,
-            &mut s.g,
-            &mut s.g_last,
-            &mut s.u_pred,
-            &mut s.accepted,
-            &mut s.accepted_prev,
-        ] {
+        for v in [&mut s.u, &mut s.u_next, &mut s.u_pred] {
             *v = vec![0.0; m];
         }
         s.x_full = vec![0.0; m + 1];
         s.d_full = vec![0.0; m + 1];
-        s.du = vec![0.0; m * MEMORY];
-        s.dg = vec![0.0; m * MEMORY];
-        s.small = vec![0.0; MEMORY * MEMORY];
-        s.small_pivots = vec![0; MEMORY];
-        s.gamma = vec![0.0; MEMORY];
         s.q = vec![0.0; game.n_actions()];
         s.dlogp = vec![0.0; game.n_actions()];
         s.dlog_reach = vec![0.0; game.n_nodes()];
         s.dirty = vec![false; game.n_nodes()];
         s.touched = Vec::with_capacity(game.n_nodes());
         Some(s)
+    }
+
+    /// Sizes the buffers only [`trace_beliefs`] uses (its Anderson corrector and its
+    /// accepted points), on its first call.
+    fn ensure_anderson(&mut self) {
+        if !self.gamma.is_empty() {
+            return;
+        }
+        let m = self.belief_nodes.len();
+        for v in [
+            &mut self.u_last,
+            &mut self.g,
+            &mut self.g_last,
+            &mut self.accepted,
+            &mut self.accepted_prev,
+        ] {
+            *v = vec![0.0; m];
+        }
+        self.du = vec![0.0; m * MEMORY];
+        self.dg = vec![0.0; m * MEMORY];
+        self.small = vec![0.0; MEMORY * MEMORY];
+        self.small_pivots = vec![0; MEMORY];
+        self.gamma = vec![0.0; MEMORY];
     }
 
     /// Fills `affected_range`, `affected` and `red_op` (see the fields).
@@ -1083,6 +1102,7 @@ pub(crate) fn trace_beliefs(
     tolerance: f64,
     max_steps: usize,
 ) -> Result<(), GaveUp> {
+    s.ensure_anderson();
     s.load_payoffs(game);
     // At λ = 0 play is uniform whatever the beliefs.
     s.u.fill(0.0);
@@ -1628,7 +1648,7 @@ fn invert_n<const N: usize>(a: &[f64], inv: &mut [f64]) -> bool {
         m[i].copy_from_slice(&a[i * N..i * N + N]);
         r[i][i] = 1.0;
     }
-    let scale = m.iter().flatten().fold(0.0f64, |s, v| s.max(v.abs()));
+    let scale = largest_abs(m.as_flattened());
     if !(scale.is_finite() && scale > 0.0) {
         return false;
     }
@@ -1649,8 +1669,12 @@ fn invert_n<const N: usize>(a: &[f64], inv: &mut [f64]) -> bool {
         r.swap(col, pivot_row);
         let scale_row = 1.0 / m[col][col];
         let (mut pm, mut pr) = (m[col], r[col]);
-        for k in 0..N {
+        // Columns up to `col` of `m` are settled (0, or 1 on the diagonal) and never
+        // read again: only the columns after it are eliminated.
+        for k in col + 1..N {
             pm[k] *= scale_row;
+        }
+        for k in 0..N {
             pr[k] *= scale_row;
         }
         m[col] = pm;
@@ -1660,8 +1684,10 @@ fn invert_n<const N: usize>(a: &[f64], inv: &mut [f64]) -> bool {
             if row == col || factor == 0.0 {
                 continue;
             }
-            for k in 0..N {
+            for k in col + 1..N {
                 m[row][k] -= factor * pm[k];
+            }
+            for k in 0..N {
                 r[row][k] -= factor * pr[k];
             }
         }
@@ -1670,6 +1696,25 @@ fn invert_n<const N: usize>(a: &[f64], inv: &mut [f64]) -> bool {
         inv[i * N..i * N + N].copy_from_slice(&r[i]);
     }
     r.iter().flatten().all(|v| v.is_finite())
+}
+
+/// The largest |v| of `v` (NaN when one is NaN, as the finiteness checks expect): four
+/// running maxima, which vectorise where one `fold` over `f64::max` does not.
+fn largest_abs(v: &[f64]) -> f64 {
+    let mut top = [0.0f64; 4];
+    let mut chunks = v.chunks_exact(4);
+    for c in &mut chunks {
+        for i in 0..4 {
+            let a = c[i].abs();
+            top[i] = if a > top[i] || a.is_nan() { a } else { top[i] };
+        }
+    }
+    for &x in chunks.remainder() {
+        let a = x.abs();
+        top[0] = if a > top[0] || a.is_nan() { a } else { top[0] };
+    }
+    top.iter()
+        .fold(0.0f64, |t, &a| if a > t || a.is_nan() { a } else { t })
 }
 
 /// `x ← b · x` for the `N × N` row-major `b`.
