@@ -56,20 +56,34 @@ pub(crate) fn lu_solve_factored(a: &[f64], pivots: &[usize], b: &mut [f64], n: u
         b.swap(col, pivots[col]);
     }
     for row in 1..n {
-        let dot: f64 = a[row * n..row * n + row]
-            .iter()
-            .zip(&b[..row])
-            .map(|(x, y)| x * y)
-            .sum();
-        b[row] -= dot;
+        let d = dot(&a[row * n..row * n + row], &b[..row]);
+        b[row] -= d;
     }
     for row in (0..n).rev() {
-        let dot: f64 = a[row * n + row + 1..row * n + n]
-            .iter()
-            .zip(&b[row + 1..n])
-            .map(|(x, y)| x * y)
-            .sum();
-        b[row] = (b[row] - dot) / a[row * n + row];
+        let d = dot(&a[row * n + row + 1..row * n + n], &b[row + 1..n]);
+        b[row] = (b[row] - d) / a[row * n + row];
     }
     b[..n].iter().all(|v| v.is_finite())
+}
+
+/// `a · b` over their common length, in four interleaved partial sums (entry `i` into
+/// sum `i mod 4`, the tail into the first ones, then `(s0 + s1) + (s2 + s3)`): the
+/// order is fixed, so the result is the same on every machine, and the four sums are
+/// independent chains, which a single running sum is not (its additions wait on each
+/// other; four run in parallel and vectorise).
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut s = [0.0f64; 4];
+    let mut ca = a.chunks_exact(4);
+    let mut cb = b.chunks_exact(4);
+    for (x, y) in (&mut ca).zip(&mut cb) {
+        for i in 0..4 {
+            s[i] += x[i] * y[i];
+        }
+    }
+    for (i, (x, y)) in ca.remainder().iter().zip(cb.remainder()).enumerate() {
+        s[i] += x * y;
+    }
+    (s[0] + s[1]) + (s[2] + s[3])
 }

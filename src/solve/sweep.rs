@@ -35,7 +35,7 @@
 
 use super::fastexp::exp_nonpositive;
 use super::layout::Layout;
-use super::linalg::{lu_factor, lu_solve_factored};
+use super::linalg::{dot, lu_factor, lu_solve_factored};
 use crate::game::{Game, Mover, NONE};
 
 /// Clamp of log-beliefs (and log reach differences) so that the iteration stays finite
@@ -1448,6 +1448,9 @@ struct ArcBuffers {
     sm_v: Vec<f64>,
     sm_den: Vec<f64>,
     sm_k: usize,
+    /// Counts the factorisations of `aug` (see [`factor_aug`]): a corrector attempt
+    /// that did not refactor leaves the factors it started from.
+    generation: u64,
     /// Tangent at `z`, and the previous tangent: the normal of the corrector's hyperplane
     /// (the last row of `aug`).
     tangent: Vec<f64>,
@@ -1590,10 +1593,16 @@ fn broyden_update_n<const N: usize>(
     }
     let (g_from, g_to) = (&g_from[..m], &g_to[..m]);
     for (r, row) in jac[..m * n].chunks_exact(n).enumerate() {
-        let mut js = 0.0;
-        for i in 0..n {
-            js += row[i] * dir[i];
-        }
+        // Small sizes keep one running sum (they unroll); large ones take four.
+        let js = if N == 0 {
+            dot(row, dir)
+        } else {
+            let mut js = 0.0;
+            for i in 0..n {
+                js += row[i] * dir[i];
+            }
+            js
+        };
         let f = (g_to[r] - g_from[r] - js) / ss;
         col[r] = if f.is_finite() { f } else { 0.0 };
     }
@@ -1627,6 +1636,7 @@ fn factor_aug(arc: &mut ArcBuffers, n: usize, hold_lambda: bool) -> bool {
         a[(n - 1) * n..n * n].copy_from_slice(&arc.tangent_prev[..n]);
     }
     arc.sm_k = 0;
+    arc.generation += 1;
     if n <= INVERSE_MAX {
         invert_small(&small[..n * n], &mut arc.aug[..n * n], n)
     } else {
@@ -1782,7 +1792,7 @@ fn aug_solve(arc: &ArcBuffers, x: &mut [f64], n: usize) -> bool {
     for j in 0..arc.sm_k {
         let v = &arc.sm_v[j * n..j * n + n];
         let z = &arc.sm_z[j * n..j * n + n];
-        let f = v.iter().zip(&x[..n]).map(|(a, b)| a * b).sum::<f64>() / arc.sm_den[j];
+        let f = dot(v, &x[..n]) / arc.sm_den[j];
         for (xi, zi) in x[..n].iter_mut().zip(z) {
             *xi -= f * zi;
         }
@@ -1812,7 +1822,7 @@ fn aug_update(arc: &mut ArcBuffers, n: usize) -> bool {
     let mut z = std::mem::take(&mut arc.rhs);
     z[..n].copy_from_slice(&arc.col[..n]);
     let solved = aug_solve(arc, &mut z, n);
-    let den = 1.0 + arc.dir[..n].iter().zip(&z[..n]).map(|(a, b)| a * b).sum::<f64>();
+    let den = 1.0 + dot(&arc.dir[..n], &z[..n]);
     let ok = solved && den.abs() > 1e-8;
     if ok {
         arc.sm_z[k * n..k * n + n].copy_from_slice(&z[..n]);
@@ -1987,6 +1997,7 @@ fn trace_arc(
         // predictor step), so it converges superlinearly where a chord iteration on the
         // Jacobian at `z` only contracts linearly. A failed attempt restores `jac_z`.
         arc.jac_z.copy_from_slice(&arc.jac);
+        let (start_generation, start_terms) = (arc.generation, arc.sm_k);
         if at_target && !factor_aug(arc, n, true) {
             return Err(GaveUp {
                 lambda_reached: arc.z[m],
@@ -2099,11 +2110,6 @@ fn trace_arc(
         }
         if !converged {
             arc.jac.copy_from_slice(&arc.jac_z);
-            if !factor_aug(arc, n, false) {
-                return Err(GaveUp {
-                    lambda_reached: arc.z[m],
-                });
-            }
             if !fresh {
                 // Retry the step with the exact Jacobian before shortening it.
                 if !refresh(s, arc) {
@@ -2113,6 +2119,18 @@ fn trace_arc(
                 }
                 fresh = true;
             } else {
+                // Back to the factors of `[jac_z; tangent_prev]`: LU factors the
+                // step did not replace only took Sherman–Morrison terms, which are
+                // dropped; the small explicit inverse was updated in place and is
+                // inverted again.
+                let kept = n > INVERSE_MAX && arc.generation == start_generation;
+                if kept {
+                    arc.sm_k = start_terms;
+                } else if !factor_aug(arc, n, false) {
+                    return Err(GaveUp {
+                        lambda_reached: arc.z[m],
+                    });
+                }
                 step = this_step * 0.5;
             }
             continue;
