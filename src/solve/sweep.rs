@@ -97,6 +97,14 @@ macro_rules! small_n {
             14 => $f::<14>($($arg),*),
             15 => $f::<15>($($arg),*),
             16 => $f::<16>($($arg),*),
+            17 => $f::<17>($($arg),*),
+            18 => $f::<18>($($arg),*),
+            19 => $f::<19>($($arg),*),
+            20 => $f::<20>($($arg),*),
+            21 => $f::<21>($($arg),*),
+            22 => $f::<22>($($arg),*),
+            23 => $f::<23>($($arg),*),
+            24 => $f::<24>($($arg),*),
             _ => unreachable!("small_n: size {} above INVERSE_MAX", $n),
         }
     };
@@ -1502,8 +1510,9 @@ const SM_MEMORY: usize = 16;
 const MAX_GROWTH: f64 = 6.0;
 /// Largest augmented system (unknowns + 1) kept as an explicit inverse instead of LU
 /// factors with Sherman–Morrison terms: at this size a solve is one small
-/// matrix–vector product and an update three, with no growing list of terms.
-const INVERSE_MAX: usize = 16;
+/// matrix–vector product and an update three, with no growing list of terms (at 17,
+/// `chance_only_payoffs` at λ = 1 takes 62 µs this way and 85 µs on the LU path).
+const INVERSE_MAX: usize = 24;
 
 /// Factors `[jac; tangent_prev]` into `aug` and solves for the new unit tangent,
 /// oriented along `tangent_prev`.
