@@ -33,6 +33,8 @@
 // Index loops mirror the math of the passes over several parallel arrays.
 #![allow(clippy::needless_range_loop)]
 
+mod lanes;
+
 use super::fastexp::exp_nonpositive;
 use super::layout::Layout;
 use super::linalg::{dot, lu_factor, lu_solve_factored};
@@ -207,6 +209,11 @@ pub(crate) struct Sweep {
     chance_logp: Vec<f64>,
     /// Dense arclength tracer on (beliefs, λ), sized on first use.
     arc: ArcBuffers,
+    /// Scratch of the Jacobian passes that carry several directions
+    /// ([`Sweep::jacobian_lanes`]), sized on first use.
+    lanes: lanes::LaneBuffers,
+    /// Whether every set has at most 64 actions (the lane pass's stack scratch).
+    lanes_fit: bool,
     /// Anderson history, `MEMORY` columns of differences each.
     du: Vec<f64>,
     dg: Vec<f64>,
@@ -369,6 +376,7 @@ impl Sweep {
             .map(|(&j, &first)| (s.belief_nodes[j as usize], s.belief_nodes[first as usize]))
             .collect();
         s.build_affected(game);
+        s.lanes_fit = s.ops.iter().all(|op| op.k <= 64);
         let m = s.belief_nodes.len();
         s.mbase = vec![0.0; game.n_nodes() * s.nm];
         s.mvals = vec![0.0; game.n_nodes() * s.nm];
@@ -1374,6 +1382,12 @@ impl Sweep {
         stride: usize,
         cols: usize,
     ) {
+        // Below about two blocks of lanes the column passes are as fast (the
+        // headline's subgames have 7 columns).
+        if self.lanes_fit && cols > 2 * lanes::LANES {
+            self.jacobian_lanes(z, jac, stride, cols);
+            return;
+        }
         let r = self.red_full.len();
         dir.fill(0.0);
         for c in 0..cols {
@@ -2351,6 +2365,51 @@ mod tests {
         for n in [5, INVERSE_MAX, INVERSE_MAX + 1, 40] {
             updates_match_a_refactorisation(n);
         }
+    }
+
+    /// The lane passes give the Jacobian of the column passes, to the bit (up to the
+    /// sign of zero), on eight random signaling games with 3 or more belief unknowns, at
+    /// points off the branch (arbitrary log-odds) and several λ.
+    #[test]
+    fn lane_jacobian_is_the_column_jacobian() {
+        use crate::solve::random::random_signaling_game;
+        let mut checked = 0;
+        let mut sizes = Vec::new();
+        for seed in 0..40u64 {
+            let (players, nodes) = (2 + seed as usize % 2, [12, 30, 60, 120, 200][seed as usize % 5]);
+            let game = random_signaling_game(players, nodes, seed);
+            let layout = Layout::new(&game);
+            let mut s = Sweep::new(&game, &layout).expect("signaling games order");
+            s.load_payoffs(&game);
+            let r = s.n_reduced();
+            let n = r + 1;
+            if r < 3 || sizes.len() >= 8 {
+                continue;
+            }
+            sizes.push(r);
+            for (k, lambda) in [0.0, 0.7, 4.0, 30.0].into_iter().enumerate() {
+                let mut z: Vec<f64> = (0..r)
+                    .map(|j| ((j * 7 + k * 3) % 11) as f64 * 0.4 - 2.0)
+                    .collect();
+                z.push(lambda);
+                let mut g = vec![0.0; r];
+                let (mut dir, mut col) = (vec![0.0; n], vec![0.0; n]);
+                let mut by_column = vec![0.0; r * n];
+                s.eval_r(&game, &z, &mut g);
+                s.lanes_fit = false;
+                s.jacobian_r(&z, &mut dir, &mut col, &mut by_column, n, n);
+                let mut by_lanes = vec![f64::NAN; r * n];
+                s.eval_r(&game, &z, &mut g);
+                s.jacobian_lanes(&z, &mut by_lanes, n, n);
+                s.lanes_fit = true;
+                for (i, (a, b)) in by_column.iter().zip(&by_lanes).enumerate() {
+                    assert!(a == b, "game {seed}, λ = {lambda}, entry {i}: {a} vs {b}");
+                }
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 32, "unknowns per game: {sizes:?}");
+        assert!(sizes.iter().any(|&r| r > 3 * lanes::LANES), "{sizes:?}");
     }
 
     fn updates_match_a_refactorisation(n: usize) {
