@@ -6,7 +6,7 @@
 /// Systems from this size on take the AVX2 builds of the kernels below when the
 /// processor has AVX2 (checked once per call; `std` caches the answer). Below it the
 /// portable SSE2 build is as fast.
-const AVX2_FROM: usize = 32;
+pub(crate) const AVX2_FROM: usize = 32;
 
 /// LU factorisation with partial pivoting of the `n × n` row-major `a`, in place, for
 /// several solves with one matrix ([`lu_solve_factored`]). `pivots[col]` receives the

@@ -1385,6 +1385,12 @@ impl Sweep {
         // Below about two blocks of lanes the column passes are as fast (the
         // headline's subgames have 7 columns).
         if self.lanes_fit && cols > 2 * lanes::LANES {
+            #[cfg(target_arch = "x86_64")]
+            if cols >= super::linalg::AVX2_FROM && std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the processor has AVX2, the only requirement of the function.
+                unsafe { self.jacobian_lanes_avx2(z, jac, stride, cols) };
+                return;
+            }
             self.jacobian_lanes(z, jac, stride, cols);
             return;
         }
@@ -1585,13 +1591,41 @@ fn broyden_update(
     if n <= INVERSE_MAX {
         small_n!(n, broyden_update_n(jac, from, to, g_from, g_to, dir, col, m, n))
     } else {
+        #[cfg(target_arch = "x86_64")]
+        if n >= super::linalg::AVX2_FROM && std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2, the only requirement of the function.
+            return unsafe { broyden_update_avx2(jac, from, to, g_from, g_to, dir, col, m, n) };
+        }
         broyden_update_n::<0>(jac, from, to, g_from, g_to, dir, col, m, n)
     }
+}
+
+/// [`broyden_update_n`] for any size compiled with AVX2, like the LU kernels of
+/// [`super::linalg`]: the same operations, so the same bits.
+///
+/// # Safety
+/// The processor must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn broyden_update_avx2(
+    jac: &mut [f64],
+    from: &[f64],
+    to: &[f64],
+    g_from: &[f64],
+    g_to: &[f64],
+    dir: &mut [f64],
+    col: &mut [f64],
+    m: usize,
+    n: usize,
+) -> bool {
+    broyden_update_n::<0>(jac, from, to, g_from, g_to, dir, col, m, n)
 }
 
 /// [`broyden_update`] for `N` unknowns plus λ (0: any number, `n`), so that small
 /// sizes unroll.
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 fn broyden_update_n<const N: usize>(
     jac: &mut [f64],
     from: &[f64],
@@ -2405,11 +2439,24 @@ mod tests {
                 for (i, (a, b)) in by_column.iter().zip(&by_lanes).enumerate() {
                     assert!(a == b, "game {seed}, λ = {lambda}, entry {i}: {a} vs {b}");
                 }
+                #[cfg(target_arch = "x86_64")]
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    by_lanes.fill(f64::NAN);
+                    s.eval_r(&game, &z, &mut g);
+                    // SAFETY: AVX2 is present (checked just above).
+                    unsafe { s.jacobian_lanes_avx2(&z, &mut by_lanes, n, n) };
+                    for (i, (a, b)) in by_column.iter().zip(&by_lanes).enumerate() {
+                        assert!(a == b, "AVX2, game {seed}, λ = {lambda}, entry {i}: {a} vs {b}");
+                    }
+                }
                 checked += 1;
             }
         }
         assert_eq!(checked, 32, "unknowns per game: {sizes:?}");
-        assert!(sizes.iter().any(|&r| r > 3 * lanes::LANES), "{sizes:?}");
+        assert!(
+            sizes.iter().any(|&r| r >= super::super::linalg::AVX2_FROM),
+            "{sizes:?}"
+        );
     }
 
     fn updates_match_a_refactorisation(n: usize) {

@@ -42,6 +42,28 @@ impl Sweep {
     /// Columns `0..cols` of the Jacobian of the log-odds G at `z` (after
     /// [`Sweep::eval_r`] there) into `jac` (`r × stride`, row-major), [`LANES`] per pass.
     pub(super) fn jacobian_lanes(&mut self, z: &[f64], jac: &mut [f64], stride: usize, cols: usize) {
+        self.jacobian_lanes_body(z, jac, stride, cols);
+    }
+
+    /// [`Sweep::jacobian_lanes`] compiled with AVX2 (a lane array is one register):
+    /// the same operations without FMA, so the same bits.
+    ///
+    /// # Safety
+    /// The processor must support AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn jacobian_lanes_avx2(
+        &mut self,
+        z: &[f64],
+        jac: &mut [f64],
+        stride: usize,
+        cols: usize,
+    ) {
+        self.jacobian_lanes_body(z, jac, stride, cols);
+    }
+
+    #[inline(always)]
+    fn jacobian_lanes_body(&mut self, z: &[f64], jac: &mut [f64], stride: usize, cols: usize) {
         let r = self.red_full.len();
         let m = self.belief_nodes.len();
         let nm = self.nm;
