@@ -611,8 +611,10 @@ fn logit_residual_at(game: &Game, ws: &Workspace, lambda: f64) -> f64 {
 }
 
 /// Newton on the `n` equations at fixed λ, starting from `ws.qre.w`. Returns the final
-/// equation residual.
-fn newton_fixed_lambda(game: &Game, ws: &mut Workspace, iterations: usize) -> f64 {
+/// equation residual. With `stop_on_stall` (the last refinement of a belief-tracer
+/// answer) it also stops when it stalls at the rounding level; the general tracer's
+/// landing at the target keeps its 30 iterations, as before that rule.
+fn newton_fixed_lambda(game: &Game, ws: &mut Workspace, iterations: usize, stop_on_stall: bool) -> f64 {
     let nv = ws.qre.var_action.len();
     let cols = nv + 1;
     let mut w = std::mem::take(&mut ws.qre.w);
@@ -625,7 +627,7 @@ fn newton_fixed_lambda(game: &Game, ws: &mut Workspace, iterations: usize) -> f6
         // that does not halve the residual will not bring it lower (on
         // `signal_3p_two_receivers` at λ = 100 six more steps only wander between 1e-11
         // and 3e-11), so the iterate stays where it is.
-        let stalled = residual <= 1e-8 && residual > 0.5 * previous;
+        let stalled = stop_on_stall && residual <= 1e-8 && residual > 0.5 * previous;
         if residual.is_nan() || residual <= 1e-13 || stalled {
             break;
         }
@@ -710,7 +712,7 @@ fn refine_on_actions(game: &Game, config: &QreConfig, ws: &mut Workspace, profil
         }
         s.w[nv] = config.lambda;
     }
-    newton_fixed_lambda(game, ws, 8);
+    newton_fixed_lambda(game, ws, 8, true);
     let w = std::mem::take(&mut ws.qre.w);
     eval_base(game, ws, &w);
     let residual = logit_residual_at(game, ws, config.lambda);
@@ -842,7 +844,7 @@ fn trace(
                     s.w[i] = z[i] + frac * (s.w[i] - z[i]);
                 }
                 s.w[nv] = target;
-                let residual = newton_fixed_lambda(game, ws, 30);
+                let residual = newton_fixed_lambda(game, ws, 30, false);
                 if residual.is_nan() || residual > 1e-11 {
                     step *= 0.5;
                     continue;
