@@ -1494,6 +1494,37 @@ struct ArcBuffers {
     pivots: Vec<usize>,
 }
 
+impl ArcBuffers {
+    /// Zeroed buffers for `m` unknowns plus λ.
+    fn new(m: usize) -> ArcBuffers {
+        let n = m + 1;
+        let v = |len: usize| vec![0.0; len];
+        ArcBuffers {
+            z: v(n),
+            g_z: v(n),
+            w: v(n),
+            g: v(n),
+            z_pred: v(n),
+            w_prev: v(n),
+            g_prev: v(n),
+            jac_z: v(m * n),
+            sm_z: v(SM_MEMORY * n),
+            sm_v: v(SM_MEMORY * n),
+            sm_den: v(SM_MEMORY),
+            sm_k: 0,
+            generation: 0,
+            tangent: v(n),
+            tangent_prev: v(n),
+            dir: v(n),
+            col: v(n),
+            rhs: v(n),
+            jac: v(m * n),
+            aug: v(n * n),
+            pivots: vec![0; n],
+        }
+    }
+}
+
 /// Maximum number of belief unknowns the dense belief tracer accepts.
 pub(crate) const MAX_BELIEF_UNKNOWNS: usize = 3000;
 /// Largest |G| at an accepted point along the path: the corrector only has to keep the
@@ -1938,30 +1969,7 @@ pub(crate) fn trace_beliefs_arclength(
     s.load_payoffs(game);
     s.stalled_at_target = false;
     if s.arc.jac.len() != m * n {
-        let a = &mut s.arc;
-        for v in [
-            &mut a.z,
-            &mut a.g_z,
-            &mut a.w,
-            &mut a.g,
-            &mut a.z_pred,
-            &mut a.w_prev,
-            &mut a.g_prev,
-            &mut a.tangent,
-            &mut a.tangent_prev,
-            &mut a.dir,
-            &mut a.col,
-            &mut a.rhs,
-        ] {
-            *v = vec![0.0; n];
-        }
-        a.jac = vec![0.0; m * n];
-        a.jac_z = vec![0.0; m * n];
-        a.sm_z = vec![0.0; SM_MEMORY * n];
-        a.sm_v = vec![0.0; SM_MEMORY * n];
-        a.sm_den = vec![0.0; SM_MEMORY];
-        a.aug = vec![0.0; n * n];
-        a.pivots = vec![0; n];
+        s.arc = ArcBuffers::new(m);
     }
     let mut arc = std::mem::take(&mut s.arc);
     let result = trace_arc(
@@ -2505,22 +2513,14 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
         };
-        let mut arc = ArcBuffers::default();
         let m = n - 1;
+        let mut arc = ArcBuffers::new(m);
         arc.jac = (0..m * n).map(|_| next()).collect();
         for r in 0..m {
             arc.jac[r * n + r] += 3.0;
         }
         arc.tangent_prev = (0..n).map(|_| next()).collect();
         arc.tangent_prev[m] += 3.0;
-        arc.aug = vec![0.0; n * n];
-        arc.pivots = vec![0; n];
-        arc.sm_z = vec![0.0; SM_MEMORY * n];
-        arc.sm_v = vec![0.0; SM_MEMORY * n];
-        arc.sm_den = vec![0.0; SM_MEMORY];
-        arc.rhs = vec![0.0; n];
-        arc.col = vec![0.0; n];
-        arc.dir = vec![0.0; n];
         assert!(factor_aug(&mut arc, n, false));
         for _ in 0..3 {
             for r in 0..m {
