@@ -209,6 +209,9 @@ pub(crate) struct Sweep {
     chance_logp: Vec<f64>,
     /// Dense arclength tracer on (beliefs, λ), sized on first use.
     arc: ArcBuffers,
+    /// Accepted steps of the last arclength trace on a stiff stretch (see
+    /// [`STIFF_BELIEF_MOVE`]); the tests check that the stretches engage.
+    stiff_steps: usize,
     /// Scratch of the Jacobian passes that carry several directions
     /// ([`Sweep::jacobian_lanes`]), sized on first use.
     lanes: lanes::LaneBuffers,
@@ -1464,6 +1467,8 @@ struct ArcBuffers {
     w: Vec<f64>,
     g: Vec<f64>,
     z_pred: Vec<f64>,
+    /// The accepted point before `z` (the stiff predictor's second point).
+    z_prev: Vec<f64>,
     /// Previous corrector iterate and G there (for the Broyden updates of the corrector).
     w_prev: Vec<f64>,
     g_prev: Vec<f64>,
@@ -1505,6 +1510,7 @@ impl ArcBuffers {
             w: v(n),
             g: v(n),
             z_pred: v(n),
+            z_prev: v(n),
             w_prev: v(n),
             g_prev: v(n),
             jac_z: v(m * n),
@@ -1555,6 +1561,37 @@ const MAX_CONTRACTION: f64 = 0.8;
 /// headline trials with a hard-line prior of 0.03, whose beliefs legitimately swing.
 const TARGET_BELIEF_MOVE: f64 = 0.2;
 const MAX_BELIEF_MOVE: f64 = 0.35;
+/// Stiff stretches. At larger λ the path can be smooth while the corrector's basin is
+/// narrow: the rows of sets whose beliefs hold another player indifferent have entries
+/// of order 10⁵ (`signal_3p_two_receivers` at λ = 80), the Jacobian changes within a
+/// step, and from a prediction 5e-5 off the branch the corrector's moves shrink only by
+/// half each (so the contraction target holds the step where it is). The tracer enters
+/// a stiff stretch after an accepted step whose corrector took two or more iterations
+/// and contracted by between [`STIFF_ENTRY_CONTRACTION`] and [`MAX_CONTRACTION`] (the
+/// corrector, not the prediction, limited the step), whose first correction was within
+/// [`STIFF_CURVATURE`] times the step squared and within [`STIFF_TARGET_FIRST_CORRECTION`]
+/// (the prediction was good), and which moved no belief by more than
+/// [`STIFF_BELIEF_MOVE`]. On the stretch a step predicts with the cubic through the last
+/// two points and their tangents (Hermite, as HOMPACK), unless that departs from the
+/// tangent line by more than [`STIFF_CUBIC`] of the step, and starts its corrector from
+/// the exact Jacobian at the prediction. Because that corrector is Newton from the
+/// start, its contraction no longer bounds the step, so the stretch has its own tighter
+/// bounds: the first correction and the whole correction at most
+/// [`STIFF_MAX_FIRST_CORRECTION`], beliefs moved at most [`STIFF_MAX_BELIEF_MOVE`], the
+/// step sized for a first correction of [`STIFF_TARGET_FIRST_CORRECTION`] (the cubic's
+/// error grows as the step's fourth power) and grown at most [`STIFF_MAX_GROWTH`]-fold.
+/// The stretch lasts while accepted steps keep their first correction within
+/// [`STIFF_CURVATURE`] times the step squared and the beliefs within
+/// [`STIFF_BELIEF_MOVE`]; a failed step ends it and is retried at the same length as an
+/// ordinary step.
+const STIFF_BELIEF_MOVE: f64 = 0.01;
+const STIFF_ENTRY_CONTRACTION: f64 = 0.45;
+const STIFF_CUBIC: f64 = 0.1;
+const STIFF_MAX_FIRST_CORRECTION: f64 = 1e-2;
+const STIFF_MAX_BELIEF_MOVE: f64 = 0.05;
+const STIFF_TARGET_FIRST_CORRECTION: f64 = 1e-3;
+const STIFF_MAX_GROWTH: f64 = 2.0;
+const STIFF_CURVATURE: f64 = 1e-3;
 /// Rank-one updates the corrector applies by Sherman–Morrison before refactoring.
 const SM_MEMORY: usize = 16;
 /// Largest growth of the step from one step to the next.
@@ -1968,6 +2005,7 @@ pub(crate) fn trace_beliefs_arclength(
     }
     s.load_payoffs(game);
     s.stalled_at_target = false;
+    s.stiff_steps = 0;
     if s.arc.jac.len() != m * n {
         s.arc = ArcBuffers::new(m);
     }
@@ -2038,6 +2076,10 @@ fn trace_arc(
     let mut z_offset = 0.0f64;
     let mut step = first_step;
     let mut steps = 0;
+    // Whether `z_prev` holds the accepted point before `z`, and whether the next step is
+    // on a stiff stretch (see `STIFF_BELIEF_MOVE`).
+    let mut have_prev = false;
+    let mut stiff_mode = false;
     while arc.z[m] < target {
         steps += 1;
         if steps > max_steps || step < 1e-12 * (1.0 + arc.z[m]) {
@@ -2060,6 +2102,35 @@ fn trace_arc(
         if at_target {
             arc.z_pred[m] = target;
         }
+        // On a stiff stretch: the cubic through `z_prev` and `z` with their tangents
+        // (`arc.w` holds its departure from the tangent line), unless it departs too far.
+        let mut stiff = have_prev && stiff_mode;
+        if stiff {
+            let h0 = (0..n)
+                .map(|i| (arc.z[i] - arc.z_prev[i]).powi(2))
+                .sum::<f64>()
+                .sqrt();
+            let h = this_step;
+            let mut cubic = 0.0;
+            if h0 > 0.0 {
+                for i in 0..n {
+                    let e = (arc.tangent[i] - arc.tangent_prev[i]) / h0;
+                    let d = (arc.z_prev[i] - arc.z[i] + arc.tangent[i] * h0) / (h0 * h0);
+                    let term = (3.0 * d - e) * h * h + (2.0 * d - e) / h0 * h * h * h;
+                    arc.w[i] = term;
+                    cubic += term * term;
+                }
+            }
+            stiff = h0 > 0.0 && cubic.sqrt() <= STIFF_CUBIC * h;
+            if stiff {
+                for i in 0..n {
+                    arc.z_pred[i] += arc.w[i];
+                }
+                if at_target {
+                    arc.z_pred[m] = target;
+                }
+            }
+        }
         arc.w.copy_from_slice(&arc.z_pred);
         // The corrector is Broyden's method on [G; hyperplane]: the Jacobian rows of G
         // take a rank-one secant update after every evaluation (the first one along the
@@ -2073,6 +2144,13 @@ fn trace_arc(
             });
         }
         let mut converged = false;
+        // Largest first correction, and whole correction, the step may make.
+        let correction_bound = if stiff {
+            STIFF_MAX_FIRST_CORRECTION
+        } else {
+            this_step.clamp(1e-3, MAX_FIRST_CORRECTION)
+        }
+        .max(4.0 * z_offset);
         let mut previous = f64::INFINITY;
         let mut first_correction = 0.0;
         let mut contraction = 0.0f64;
@@ -2097,12 +2175,22 @@ fn trace_arc(
                     col,
                     ..
                 } = &mut *arc;
-                let updated = if it == 0 {
+                let exact = it == 0 && stiff;
+                let updated = if exact {
+                    // The exact Jacobian at the prediction (the passes hold `w`'s state).
+                    s.jacobian_r(w, dir, col, jac, n, n);
+                    false
+                } else if it == 0 {
                     broyden_update(jac, z, w, g_z, g, dir, col, m, n)
                 } else {
                     broyden_update(jac, w_prev, w, g_prev, g, dir, col, m, n)
                 };
-                if updated && !aug_update(arc, n) && !factor_aug(arc, n, at_target) {
+                let factored = if exact {
+                    factor_aug(arc, n, at_target)
+                } else {
+                    !updated || aug_update(arc, n) || factor_aug(arc, n, at_target)
+                };
+                if !factored {
                     break;
                 }
             }
@@ -2132,7 +2220,7 @@ fn trace_arc(
             let norm = arc.rhs.iter().map(|v| v * v).sum::<f64>().sqrt();
             if it == 0 {
                 // The predictor landed too far from the branch for this step length.
-                if norm > this_step.clamp(1e-3, MAX_FIRST_CORRECTION).max(4.0 * z_offset) {
+                if norm > correction_bound {
                     break;
                 }
                 first_correction = norm;
@@ -2165,7 +2253,7 @@ fn trace_arc(
                 .map(|i| (arc.w[i] - arc.z_pred[i]).powi(2))
                 .sum::<f64>()
                 .sqrt();
-            if moved > this_step.clamp(1e-3, MAX_FIRST_CORRECTION).max(4.0 * z_offset) {
+            if moved > correction_bound {
                 converged = false;
             }
         }
@@ -2174,11 +2262,14 @@ fn trace_arc(
         } else {
             0.0
         };
-        if moved_beliefs > MAX_BELIEF_MOVE {
+        if moved_beliefs > MAX_BELIEF_MOVE || (stiff && moved_beliefs > STIFF_MAX_BELIEF_MOVE) {
             converged = false;
         }
         if !converged {
             arc.jac.copy_from_slice(&arc.jac_z);
+            // A failed stiff step ends the stretch and is retried at the same length as
+            // an ordinary step (as an ordinary step whose Jacobian was not fresh is).
+            stiff_mode = false;
             if !fresh {
                 // Retry the step with the exact Jacobian before shortening it.
                 if !refresh(s, arc) {
@@ -2200,7 +2291,9 @@ fn trace_arc(
                         lambda_reached: arc.z[m],
                     });
                 }
-                step = this_step * 0.5;
+                if !stiff {
+                    step = this_step * 0.5;
+                }
             }
             continue;
         }
@@ -2255,6 +2348,18 @@ fn trace_arc(
             aug_update(arc, n)
         };
         arc.tangent_prev.copy_from_slice(&arc.tangent);
+        arc.z_prev.copy_from_slice(&arc.z);
+        have_prev = true;
+        s.stiff_steps += stiff as usize;
+        stiff_mode = moved_beliefs <= STIFF_BELIEF_MOVE
+            && first_correction <= STIFF_CURVATURE * this_step * this_step
+            && if stiff {
+                first_correction <= STIFF_MAX_FIRST_CORRECTION
+            } else {
+                iterations >= 2
+                    && first_correction <= STIFF_TARGET_FIRST_CORRECTION
+                    && (STIFF_ENTRY_CONTRACTION..=MAX_CONTRACTION).contains(&contraction)
+            };
         arc.z.copy_from_slice(&arc.w);
         arc.g_z.copy_from_slice(&arc.g);
         z_offset = if previous.is_finite() { previous } else { 0.0 };
@@ -2283,12 +2388,33 @@ fn trace_arc(
         } else {
             MAX_GROWTH
         };
-        step = (step
-            * by_distance
-                .min(by_contraction)
-                .min(by_beliefs)
-                .clamp(0.5, MAX_GROWTH))
-        .min(max_step);
+        step = if stiff {
+            // The cubic's error and Newton's first contraction grow as the step's fourth
+            // power.
+            let by_distance = if first_correction > 0.0 {
+                (STIFF_TARGET_FIRST_CORRECTION / first_correction).powf(0.25)
+            } else {
+                STIFF_MAX_GROWTH
+            };
+            let by_contraction = if contraction > 0.0 {
+                (TARGET_CONTRACTION / contraction).powf(0.25)
+            } else {
+                STIFF_MAX_GROWTH
+            };
+            (step
+                * by_distance
+                    .min(by_contraction)
+                    .min(by_beliefs)
+                    .clamp(0.5, STIFF_MAX_GROWTH))
+            .min(max_step)
+        } else {
+            (step
+                * by_distance
+                    .min(by_contraction)
+                    .min(by_beliefs)
+                    .clamp(0.5, MAX_GROWTH))
+            .min(max_step)
+        };
     }
     Err(GaveUp {
         lambda_reached: arc.z[m],
@@ -2404,6 +2530,27 @@ fn polish_at_target(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Stiff stretches engage where they should: on `signal_3p_two_receivers` from
+    /// λ ≈ 20 on (entries of the Jacobian near 10⁵), and on the 323-node 4-player game
+    /// at λ = 20, where the path is about 2,400 ordinary steps long. (That the answers
+    /// stay Gambit's is checked by `tests/gambit_golden.rs` on the same games.)
+    #[test]
+    fn stiff_stretches_engage_on_stiff_paths() {
+        for (file, lambda) in [
+            ("signal_3p_two_receivers.efg", 50.0),
+            ("imperfect_4p_large.efg", 20.0),
+        ] {
+            let path = format!("{}/tests/golden/gambit/{file}", env!("CARGO_MANIFEST_DIR"));
+            let source = std::fs::read_to_string(&path).unwrap();
+            let game = crate::gambit::parse_efg(&source, &path).unwrap();
+            let layout = Layout::new(&game);
+            let mut s = Sweep::new(&game, &layout).expect("the sets order");
+            let traced = trace_beliefs_arclength(&game, &mut s, lambda, 1e-10, 0.2, f64::INFINITY, 100_000);
+            assert!(traced.is_ok() || s.stalled_at_target, "{file} at λ = {lambda}");
+            assert!(s.stiff_steps > 0, "{file} at λ = {lambda}: no stiff step");
+        }
+    }
 
     /// Solves with Sherman–Morrison terms equal solves with the refactored matrix.
     #[test]
