@@ -1640,31 +1640,48 @@ fn arc_tangent(arc: &mut ArcBuffers, n: usize, refactor: bool) -> bool {
     true
 }
 
-/// Broyden's rank-one update of `jac` (m × n) along the step `from → to`, with G values
-/// `g_from` and `g_to`: afterwards `jac · (to − from) = g_to − g_from`. The update is
-/// `jac += col ⊗ dir` (`col` padded with zeros to n entries); returns whether it was
-/// made (a zero step leaves `jac` alone).
-#[allow(clippy::too_many_arguments)]
+/// A step `from → to` of the corrector with the G values at its ends, for
+/// [`broyden_update`].
+#[derive(Clone, Copy)]
+struct Secant<'a> {
+    from: &'a [f64],
+    to: &'a [f64],
+    g_from: &'a [f64],
+    g_to: &'a [f64],
+}
+
+impl<'a> Secant<'a> {
+    fn between(from: &'a [f64], to: &'a [f64], g_from: &'a [f64], g_to: &'a [f64]) -> Self {
+        Secant {
+            from,
+            to,
+            g_from,
+            g_to,
+        }
+    }
+}
+
+/// Broyden's rank-one update of `jac` (m × n) along `step`: afterwards
+/// `jac · (to − from) = g_to − g_from`. The update is `jac += col ⊗ dir` (`col` padded
+/// with zeros to n entries); returns whether it was made (a zero step leaves `jac`
+/// alone).
 fn broyden_update(
     jac: &mut [f64],
-    from: &[f64],
-    to: &[f64],
-    g_from: &[f64],
-    g_to: &[f64],
+    step: Secant,
     dir: &mut [f64],
     col: &mut [f64],
     m: usize,
     n: usize,
 ) -> bool {
     if n <= INVERSE_MAX {
-        small_n!(n, broyden_update_n(jac, from, to, g_from, g_to, dir, col, m, n))
+        small_n!(n, broyden_update_n(jac, step, dir, col, m, n))
     } else {
         #[cfg(target_arch = "x86_64")]
         if n >= super::linalg::AVX2_FROM && std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the processor has AVX2, the only requirement of the function.
-            return unsafe { broyden_update_avx2(jac, from, to, g_from, g_to, dir, col, m, n) };
+            return unsafe { broyden_update_avx2(jac, step, dir, col, m, n) };
         }
-        broyden_update_n::<0>(jac, from, to, g_from, g_to, dir, col, m, n)
+        broyden_update_n::<0>(jac, step, dir, col, m, n)
     }
 }
 
@@ -1675,37 +1692,35 @@ fn broyden_update(
 /// The processor must support AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-#[allow(clippy::too_many_arguments)]
 unsafe fn broyden_update_avx2(
     jac: &mut [f64],
-    from: &[f64],
-    to: &[f64],
-    g_from: &[f64],
-    g_to: &[f64],
+    step: Secant,
     dir: &mut [f64],
     col: &mut [f64],
     m: usize,
     n: usize,
 ) -> bool {
-    broyden_update_n::<0>(jac, from, to, g_from, g_to, dir, col, m, n)
+    broyden_update_n::<0>(jac, step, dir, col, m, n)
 }
 
 /// [`broyden_update`] for `N` unknowns plus λ (0: any number, `n`), so that small
 /// sizes unroll.
-#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn broyden_update_n<const N: usize>(
     jac: &mut [f64],
-    from: &[f64],
-    to: &[f64],
-    g_from: &[f64],
-    g_to: &[f64],
+    step: Secant,
     dir: &mut [f64],
     col: &mut [f64],
     m: usize,
     n: usize,
 ) -> bool {
     let n = if N == 0 { n } else { N };
+    let Secant {
+        from,
+        to,
+        g_from,
+        g_to,
+    } = step;
     let (from, to, dir, col) = (&from[..n], &to[..n], &mut dir[..n], &mut col[..n]);
     let mut ss = 0.0;
     for i in 0..n {
@@ -2181,9 +2196,9 @@ fn trace_arc(
                     s.jacobian_r(w, dir, col, jac, n, n);
                     false
                 } else if it == 0 {
-                    broyden_update(jac, z, w, g_z, g, dir, col, m, n)
+                    broyden_update(jac, Secant::between(z, w, g_z, g), dir, col, m, n)
                 } else {
-                    broyden_update(jac, w_prev, w, g_prev, g, dir, col, m, n)
+                    broyden_update(jac, Secant::between(w_prev, w, g_prev, g), dir, col, m, n)
                 };
                 let factored = if exact {
                     factor_aug(arc, n, at_target)
@@ -2498,7 +2513,7 @@ fn polish_at_target(
                     col,
                     ..
                 } = &mut *arc;
-                broyden_update(jac, w_prev, w, g_prev, g, dir, col, m, n)
+                broyden_update(jac, Secant::between(w_prev, w, g_prev, g), dir, col, m, n)
             };
             if updated && !aug_update(arc, n) {
                 factored = factor_aug(arc, n, true);
@@ -2636,12 +2651,11 @@ mod tests {
         let g_from: Vec<f64> = (0..m).map(|_| next()).collect();
         let g_to: Vec<f64> = (0..m).map(|_| next()).collect();
         let (mut jac_a, mut dir_a, mut col_a) = (jac0.clone(), vec![0.0; n], vec![0.0; n]);
-        assert!(broyden_update(
-            &mut jac_a, &from, &to, &g_from, &g_to, &mut dir_a, &mut col_a, m, n
-        ));
+        let step = Secant::between(&from, &to, &g_from, &g_to);
+        assert!(broyden_update(&mut jac_a, step, &mut dir_a, &mut col_a, m, n));
         let (mut jac_b, mut dir_b, mut col_b) = (jac0.clone(), vec![0.0; n], vec![0.0; n]);
         assert!(broyden_update_n::<0>(
-            &mut jac_b, &from, &to, &g_from, &g_to, &mut dir_b, &mut col_b, m, n
+            &mut jac_b, step, &mut dir_b, &mut col_b, m, n
         ));
         let same = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
         assert!(same(&jac_a, &jac_b) && same(&col_a, &col_b) && same(&dir_a, &dir_b));

@@ -27,19 +27,13 @@ import time
 import pygambit as gbt
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from make_games_and_answers import infoset_numbers  # noqa: E402
+from make_games_and_answers import infoset_numbers, read_efg  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden" / "gambit"
 MAX_CALLS = 5
 REPEAT_BELOW_SECONDS = 1.0
 REPEAT_BUDGET_SECONDS = 3.0
-
-
-def read_efg(path):
-    if hasattr(gbt, "read_efg"):
-        return gbt.read_efg(str(path))
-    return gbt.Game.read_game(str(path))
 
 
 def flat_golden(game, text, solution):
