@@ -2091,9 +2091,8 @@ fn trace_arc(
     let mut z_offset = 0.0f64;
     let mut step = first_step;
     let mut steps = 0;
-    // Whether `z_prev` holds the accepted point before `z`, and whether the next step is
-    // on a stiff stretch (see `STIFF_BELIEF_MOVE`).
-    let mut have_prev = false;
+    // Whether the next step is on a stiff stretch (see `STIFF_BELIEF_MOVE`); only an
+    // accepted step starts one, so `z_prev` then holds the accepted point before `z`.
     let mut stiff_mode = false;
     while arc.z[m] < target {
         steps += 1;
@@ -2119,7 +2118,7 @@ fn trace_arc(
         }
         // On a stiff stretch: the cubic through `z_prev` and `z` with their tangents
         // (`arc.w` holds its departure from the tangent line), unless it departs too far.
-        let mut stiff = have_prev && stiff_mode;
+        let mut stiff = stiff_mode;
         if stiff {
             let h0 = (0..n)
                 .map(|i| (arc.z[i] - arc.z_prev[i]).powi(2))
@@ -2364,7 +2363,6 @@ fn trace_arc(
         };
         arc.tangent_prev.copy_from_slice(&arc.tangent);
         arc.z_prev.copy_from_slice(&arc.z);
-        have_prev = true;
         s.stiff_steps += stiff as usize;
         stiff_mode = moved_beliefs <= STIFF_BELIEF_MOVE
             && first_correction <= STIFF_CURVATURE * this_step * this_step
