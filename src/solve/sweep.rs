@@ -112,6 +112,41 @@ macro_rules! small_n {
     };
 }
 
+/// [`small_n!`] for a kernel with an AVX2 twin (`$f | $twin`, see [`avx2_twin!`]): the
+/// twin when the processor has AVX2 (four lanes instead of SSE2's two for the
+/// element-wise row operations; `std` caches the check), otherwise the portable build.
+macro_rules! small_n_simd {
+    ($n:expr, $f:ident | $twin:ident($($arg:expr),*)) => {{
+        #[cfg(target_arch = "x86_64")]
+        let result = if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2, the only requirement of the twin.
+            unsafe { small_n!($n, $twin($($arg),*)) }
+        } else {
+            small_n!($n, $f($($arg),*))
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let result = small_n!($n, $f($($arg),*));
+        result
+    }};
+}
+
+/// Defines `$twin`, the kernel `$f::<N>` (marked `#[inline(always)]`) compiled with AVX2.
+/// Without FMA every multiplication and addition is rounded as in the portable build,
+/// and sums keep their order: the same bits.
+macro_rules! avx2_twin {
+    ($f:ident => $twin:ident($($a:ident: $t:ty),*) -> $r:ty) => {
+        /// The AVX2 build of the kernel of the same name without `_avx2`.
+        ///
+        /// # Safety
+        /// The processor must support AVX2.
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx2")]
+        unsafe fn $twin<const N: usize>($($a: $t),*) -> $r {
+            $f::<N>($($a),*)
+        }
+    };
+}
+
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Sweep {
     /// Information sets (chance included) in dependency order, descendants first: one
@@ -1674,7 +1709,10 @@ fn broyden_update(
     n: usize,
 ) -> bool {
     if n <= INVERSE_MAX {
-        small_n!(n, broyden_update_n(jac, step, dir, col, m, n))
+        small_n_simd!(
+            n,
+            broyden_update_n | broyden_update_n_avx2(jac, step, dir, col, m, n)
+        )
     } else {
         #[cfg(target_arch = "x86_64")]
         if n >= super::linalg::AVX2_FROM && std::arch::is_x86_feature_detected!("avx2") {
@@ -1757,6 +1795,11 @@ fn broyden_update_n<const N: usize>(
     true
 }
 
+avx2_twin!(broyden_update_n => broyden_update_n_avx2(jac: &mut [f64], step: Secant, dir: &mut [f64], col: &mut [f64], m: usize, n: usize) -> bool);
+avx2_twin!(invert_n => invert_n_avx2(rows: &[f64], last: &[f64], inv: &mut [f64]) -> bool);
+avx2_twin!(mul_n => mul_n_avx2(b: &[f64], x: &mut [f64]) -> bool);
+avx2_twin!(rank_one_inverse_n => rank_one_inverse_n_avx2(b: &mut [f64], u: &[f64], v: &[f64]) -> bool);
+
 /// Factors the corrector's augmented matrix into `aug`: `[jac; tangent_prev]` (the
 /// hyperplane orthogonal to the path), or `[jac; e_λ]` with `hold_lambda` (Newton on the
 /// beliefs at fixed λ). Clears the Sherman–Morrison terms. Up to [`INVERSE_MAX`]
@@ -1774,7 +1817,10 @@ fn factor_aug(arc: &mut ArcBuffers, n: usize, hold_lambda: bool) -> bool {
         } else {
             &arc.tangent_prev[..n]
         };
-        return small_n!(n, invert_n(&arc.jac[..(n - 1) * n], last, &mut arc.aug[..n * n]));
+        return small_n_simd!(
+            n,
+            invert_n | invert_n_avx2(&arc.jac[..(n - 1) * n], last, &mut arc.aug[..n * n])
+        );
     }
     let a = &mut arc.aug[..n * n];
     a[..(n - 1) * n].copy_from_slice(&arc.jac[..(n - 1) * n]);
@@ -1791,6 +1837,7 @@ fn factor_aug(arc: &mut ArcBuffers, n: usize, hold_lambda: bool) -> bool {
 /// and `last` into `inv` (N ≤ [`INVERSE_MAX`]) by Gauss–Jordan elimination with partial
 /// pivoting; `false` when the matrix is numerically singular, by the test of
 /// [`lu_factor`].
+#[inline(always)]
 fn invert_n<const N: usize>(rows: &[f64], last: &[f64], inv: &mut [f64]) -> bool {
     let mut m = [[0.0f64; N]; N];
     let mut r = [[0.0f64; N]; N];
@@ -1823,9 +1870,11 @@ fn invert_n<const N: usize>(rows: &[f64], last: &[f64], inv: &mut [f64]) -> bool
         r.swap(col, pivot_row);
         let scale_row = 1.0 / m[col][col];
         let (mut pm, mut pr) = (m[col], r[col]);
-        // Columns up to `col` of `m` are settled (0, or 1 on the diagonal) and never
-        // read again: only the columns after it are eliminated.
-        for k in col + 1..N {
+        // Columns up to `col` of `m` are settled and never read again. They are updated
+        // all the same: whole rows of a constant length vectorise, where the columns
+        // after `col` alone (a length that changes with `col`) do not. The columns that
+        // are read take the same operations either way.
+        for k in 0..N {
             pm[k] *= scale_row;
         }
         for k in 0..N {
@@ -1838,7 +1887,7 @@ fn invert_n<const N: usize>(rows: &[f64], last: &[f64], inv: &mut [f64]) -> bool
             if row == col || factor == 0.0 {
                 continue;
             }
-            for k in col + 1..N {
+            for k in 0..N {
                 m[row][k] -= factor * pm[k];
             }
             for k in 0..N {
@@ -1872,6 +1921,7 @@ fn largest_abs(v: &[f64]) -> f64 {
 }
 
 /// `x ← b · x` for the `N × N` row-major `b`.
+#[inline(always)]
 fn mul_n<const N: usize>(b: &[f64], x: &mut [f64]) -> bool {
     let b = &b[..N * N];
     let mut v = [0.0f64; N];
@@ -1888,6 +1938,7 @@ fn mul_n<const N: usize>(b: &[f64], x: &mut [f64]) -> bool {
 
 /// `b ← b − (b u)(vᵀ b) / (1 + vᵀ b u)`, the inverse of `b⁻¹ + u vᵀ` (Sherman–Morrison);
 /// `false` when the updated matrix is nearly singular (the caller then inverts afresh).
+#[inline(always)]
 fn rank_one_inverse_n<const N: usize>(b: &mut [f64], u: &[f64], v: &[f64]) -> bool {
     let b = &mut b[..N * N];
     let (u, v) = (&u[..N], &v[..N]);
@@ -1928,7 +1979,7 @@ fn rank_one_inverse_n<const N: usize>(b: &mut [f64], u: &[f64], v: &[f64]) -> bo
 /// Solves with the factored `aug` and its live Sherman–Morrison terms, in place.
 fn aug_solve(arc: &ArcBuffers, x: &mut [f64], n: usize) -> bool {
     if n <= INVERSE_MAX {
-        return small_n!(n, mul_n(&arc.aug, x));
+        return small_n_simd!(n, mul_n | mul_n_avx2(&arc.aug, x));
     }
     if !lu_solve_factored(&arc.aug, &arc.pivots, x, n) {
         return false;
@@ -1955,7 +2006,7 @@ fn aug_update(arc: &mut ArcBuffers, n: usize) -> bool {
             return false;
         }
         let ArcBuffers { aug, col, dir, .. } = arc;
-        let updated = small_n!(n, rank_one_inverse_n(aug, col, dir));
+        let updated = small_n_simd!(n, rank_one_inverse_n | rank_one_inverse_n_avx2(aug, col, dir));
         arc.sm_k += updated as usize;
         return updated;
     }
