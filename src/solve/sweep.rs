@@ -1512,6 +1512,9 @@ struct ArcBuffers {
     g_prev: Vec<f64>,
     /// The Jacobian at `z`, restored when a corrector attempt fails.
     jac_z: Vec<f64>,
+    /// Up to [`INVERSE_MAX`] unknowns: the explicit inverse of `[jac_z; tangent_prev]` as
+    /// the step started, restored when the step fails (instead of inverting again).
+    aug_z: Vec<f64>,
     /// Rank-one updates made to the factored matrix `aug` since it was factored, as
     /// Sherman–Morrison terms: `sm_z[j] = A_j⁻¹ u_j`, `sm_v[j] = v_j`, `sm_den[j] = 1 +
     /// v_j·sm_z[j]` for `A_{j+1} = A_j + u_j v_jᵀ`; `sm_k` of them are live.
@@ -1552,6 +1555,7 @@ impl ArcBuffers {
             w_prev: v(n),
             g_prev: v(n),
             jac_z: v(m * n),
+            aug_z: if n <= INVERSE_MAX { v(n * n) } else { Vec::new() },
             sm_z: v(SM_MEMORY * n),
             sm_v: v(SM_MEMORY * n),
             sm_den: v(SM_MEMORY),
@@ -2206,6 +2210,9 @@ fn trace_arc(
         // Jacobian at `z` only contracts linearly. A failed attempt restores `jac_z`.
         arc.jac_z.copy_from_slice(&arc.jac);
         let (start_generation, start_terms) = (arc.generation, arc.sm_k);
+        if n <= INVERSE_MAX {
+            arc.aug_z.copy_from_slice(&arc.aug[..n * n]);
+        }
         if at_target && !factor_aug(arc, n, true) {
             return Err(GaveUp {
                 lambda_reached: arc.z[m],
@@ -2349,10 +2356,15 @@ fn trace_arc(
             } else {
                 // Back to the factors of `[jac_z; tangent_prev]`: LU factors the
                 // step did not replace only took Sherman–Morrison terms, which are
-                // dropped; the small explicit inverse was updated in place and is
-                // inverted again.
+                // dropped; the small explicit inverse, updated in place, is copied back
+                // from the step's start. (The Jacobian is fresh here, so that inverse
+                // was itself a fresh inversion of the same matrix: the same bits as
+                // inverting again, for a copy of n² numbers per step.)
                 let kept = n > INVERSE_MAX && arc.generation == start_generation;
                 if kept {
+                    arc.sm_k = start_terms;
+                } else if n <= INVERSE_MAX {
+                    arc.aug[..n * n].copy_from_slice(&arc.aug_z);
                     arc.sm_k = start_terms;
                 } else if !factor_aug(arc, n, false) {
                     return Err(GaveUp {
