@@ -141,6 +141,12 @@ fn lu_factor_body(a: &mut [f64], pivots: &mut [usize], n: usize) -> bool {
     true
 }
 
+/// Whether the determinant of the matrix that [`lu_factor`] factored into `a` and
+/// `pivots` is negative: det = (−1)^swaps · Π diag(U).
+pub(crate) fn lu_det_negative(a: &[f64], pivots: &[usize], n: usize) -> bool {
+    (0..n).fold(false, |neg, i| neg ^ (pivots[i] != i) ^ (a[i * n + i] < 0.0))
+}
+
 /// Solves `a · x = b` in place with the factors of [`lu_factor`]; `false` when the
 /// solution is not finite.
 pub(crate) fn lu_solve_factored(a: &[f64], pivots: &[usize], b: &mut [f64], n: usize) -> bool {
@@ -207,6 +213,38 @@ mod tests {
     use super::*;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
+
+    /// The determinant's sign from the factors, on matrices of known determinant: a
+    /// row swap, a negative pivot, and both (sizes across the panel width).
+    #[test]
+    fn determinant_sign_from_the_factors() {
+        for n in [2, 5, 9] {
+            let diag = |d: &[f64]| {
+                let mut a = vec![0.0; n * n];
+                for i in 0..n {
+                    a[i * n + i] = d.get(i).copied().unwrap_or(1.0 + i as f64);
+                }
+                a
+            };
+            let swapped = |mut a: Vec<f64>| {
+                for k in 0..n {
+                    a.swap(k, n + k);
+                }
+                a
+            };
+            for (a, negative) in [
+                (diag(&[]), false),
+                (diag(&[-2.0]), true),
+                (swapped(diag(&[])), true),
+                (swapped(diag(&[-2.0])), false),
+            ] {
+                let mut f = a.clone();
+                let mut pivots = vec![0; n];
+                assert!(lu_factor(&mut f, &mut pivots, n));
+                assert_eq!(lu_det_negative(&f, &pivots, n), negative, "n = {n}, {a:?}");
+            }
+        }
+    }
 
     fn random_system(n: usize, seed: u64) -> (Vec<f64>, Vec<f64>) {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);

@@ -1868,10 +1868,7 @@ fn factor_aug(arc: &mut ArcBuffers, n: usize, hold_lambda: bool) -> bool {
     if !lu_factor(&mut arc.aug, &mut arc.pivots, n) {
         return false;
     }
-    // det = (−1)^swaps · Π diag(U).
-    arc.det_negative = (0..n).fold(false, |neg, i| {
-        neg ^ (arc.pivots[i] != i) ^ (arc.aug[i * n + i] < 0.0)
-    });
+    arc.det_negative = super::linalg::lu_det_negative(&arc.aug, &arc.pivots, n);
     true
 }
 
@@ -2255,7 +2252,8 @@ fn trace_arc(
         // Jacobian at `z` only contracts linearly. A failed attempt restores `jac_z`.
         arc.jac_z.copy_from_slice(&arc.jac);
         let (start_generation, start_terms) = (arc.generation, arc.sm_k);
-        if n <= INVERSE_MAX {
+        // Only a failure with a fresh Jacobian copies it back (below).
+        if fresh && n <= INVERSE_MAX {
             arc.aug_z.copy_from_slice(&arc.aug[..n * n]);
         }
         if at_target && !factor_aug(arc, n, true) {
@@ -2658,6 +2656,24 @@ fn polish_at_target(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::solve::{QreConfig, QreMethod, solve_qre};
+
+    /// `game`'s QRE at λ by `method` with steps of at most 0.05 (a reference that
+    /// follows sharp turns of the branch).
+    fn bounded_solve(game: &Game, lambda: f64, method: QreMethod) -> Vec<f64> {
+        let config = QreConfig {
+            lambda,
+            method,
+            max_step: 0.05,
+            ..QreConfig::default()
+        };
+        solve_qre(game, &config).unwrap().probs
+    }
+
+    /// The largest difference of two profiles' probabilities.
+    fn largest_gap(a: &[f64], b: &[f64]) -> f64 {
+        a.iter().zip(b).fold(0.0f64, |m, (x, y)| m.max((x - y).abs()))
+    }
 
     /// Stiff stretches engage where they should: on `signal_3p_two_receivers` from
     /// λ ≈ 20 on (entries of the Jacobian near 10⁵), and on the 323-node 4-player game
@@ -2689,7 +2705,6 @@ mod tests {
     #[test]
     fn orientation_survives_a_sharp_turn() {
         use crate::solve::random::random_signaling_game;
-        use crate::solve::{QreConfig, QreMethod, solve_qre};
         for (players, nodes, seed, lambda) in [
             (3, 60, 11717555672735355194, 0.2426216545140156),
             (3, 71, 2517897833558277001, 14.770930492851614),
@@ -2706,21 +2721,8 @@ mod tests {
                 "seed {seed}: gave up at λ = {:?}",
                 traced.err().map(|e| e.lambda_reached)
             );
-            let reference = solve_qre(
-                &game,
-                &QreConfig {
-                    lambda,
-                    method: QreMethod::ArclengthOnActions,
-                    max_step: 0.05,
-                    ..QreConfig::default()
-                },
-            )
-            .unwrap();
-            let off = s
-                .prob
-                .iter()
-                .zip(&reference.probs)
-                .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+            let reference = bounded_solve(&game, lambda, QreMethod::ArclengthOnActions);
+            let off = largest_gap(&s.prob, &reference);
             assert!(off <= 1e-6, "seed {seed}: {off:e} from the reference");
         }
     }
@@ -2737,7 +2739,6 @@ mod tests {
     #[test]
     fn a_diverging_corrector_does_not_stall_the_trace() {
         use crate::solve::random::random_signaling_game;
-        use crate::solve::{QreConfig, solve_qre};
         for (players, nodes, seed, lambda) in [
             (2, 371, 5423865870756092322, 7.192591520247655),
             (4, 369, 11720619937696582130, 19.300773430091677),
@@ -2757,20 +2758,8 @@ mod tests {
                 ws.qre.general_traces, 0,
                 "seed {seed}: left to the general tracer"
             );
-            let bounded = solve_qre(
-                &game,
-                &QreConfig {
-                    lambda,
-                    max_step: 0.05,
-                    ..QreConfig::default()
-                },
-            )
-            .unwrap();
-            let apart = profile
-                .probs
-                .iter()
-                .zip(&bounded.probs)
-                .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+            let bounded = bounded_solve(&game, lambda, QreMethod::default());
+            let apart = largest_gap(&profile.probs, &bounded);
             assert!(apart <= 1e-8, "seed {seed}: {apart:e} from the bounded solve");
         }
     }
