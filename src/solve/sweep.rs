@@ -2406,7 +2406,7 @@ fn trace_arc(
                 // dropped; the small explicit inverse, updated in place, is copied back
                 // from the step's start. (The Jacobian is fresh here, so that inverse
                 // was itself a fresh inversion of the same matrix: the same bits as
-                // inverting again, for a copy of n² numbers per step.)
+                // inverting again, for a copy of n² numbers per such step.)
                 let kept = n > INVERSE_MAX && arc.generation == start_generation;
                 if kept {
                     arc.sm_k = start_terms;
