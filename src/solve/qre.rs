@@ -107,12 +107,14 @@ pub(crate) const MAX_TRACED_UNKNOWNS: usize = 4000;
 #[derive(Clone, Debug, Default)]
 pub(crate) struct QreScratch {
     /// The belief continuation, when the information sets can be ordered.
-    sweep: Option<super::sweep::Sweep>,
+    pub(crate) sweep: Option<super::sweep::Sweep>,
     /// Solves handed to the general tracer on all action probabilities (the slow path:
     /// the belief tracer gave up or does not apply). A diagnostic for tests.
     pub(crate) general_traces: usize,
     /// Whether the general tracer's buffers below are built ([`QreScratch::ensure_general`]).
     general_ready: bool,
+    /// Per action: the log-probabilities [`refine_on_actions`] starts from.
+    refine_start: Vec<f64>,
     /// Player information sets (game indices), in index order.
     sets: Vec<u32>,
     /// Global action index of every unknown; unknowns of one set are contiguous.
@@ -270,7 +272,12 @@ pub(crate) fn solve_qre_into(
         }
         if sweep.stalled_at_target {
             profile.probs.copy_from_slice(&sweep.prob);
-            if refine_on_actions(game, config, ws, profile) {
+            let mut start = std::mem::take(&mut ws.qre.refine_start);
+            start.resize(game.n_actions(), 0.0);
+            sweep.log_probs(config.lambda, &mut start);
+            let refined = refine_on_actions(game, config, ws, &start, profile);
+            ws.qre.refine_start = start;
+            if refined {
                 return Ok(());
             }
         }
@@ -689,11 +696,25 @@ fn take_sweep_answer(game: &Game, ws: &mut Workspace, profile: &mut Profile) {
     game.node_values(profile, &mut ws.values);
 }
 
-/// Newton at fixed λ on Gambit's equations (log action probabilities) from `profile`,
-/// a profile next to the branch's point at the target that the belief polish could not
-/// bring under the tolerance (at large λ the log-beliefs' rounding is amplified by λ).
-/// On success `profile` holds the refined QRE and `ws.values` its node values.
-fn refine_on_actions(game: &Game, config: &QreConfig, ws: &mut Workspace, profile: &mut Profile) -> bool {
+/// Newton at fixed λ on Gambit's equations (log action probabilities) from
+/// `log_probs` (per action), the belief tracer's point at the target that its polish
+/// could not bring under the tolerance (at large λ the log-beliefs' rounding is
+/// amplified by λ). On success `profile` holds the refined QRE and `ws.values` its node
+/// values.
+///
+/// The start is the tracer's log-probabilities, not the logarithms of its
+/// probabilities: where a probability underflows to 0, the logarithm of a clamp (−708
+/// for `f64::MIN_POSITIVE`) leaves that set's equations hundreds off, and from such a
+/// start Newton diverged (random signaling games of 845 and 997 nodes at λ ≈ 44, whose
+/// polish stalled with logit residuals of 1.2e-10) and the solve went to the general
+/// tracer, which failed on one of them.
+fn refine_on_actions(
+    game: &Game,
+    config: &QreConfig,
+    ws: &mut Workspace,
+    log_probs: &[f64],
+    profile: &mut Profile,
+) -> bool {
     ws.qre.ensure_general(game);
     let nv = ws.qre.var_action.len();
     if nv > MAX_TRACED_UNKNOWNS {
@@ -708,7 +729,7 @@ fn refine_on_actions(game: &Game, config: &QreConfig, ws: &mut Workspace, profil
     {
         let s = &mut ws.qre;
         for (i, &a) in s.var_action.iter().enumerate() {
-            s.w[i] = profile.probs[a as usize].max(f64::MIN_POSITIVE).ln();
+            s.w[i] = log_probs[a as usize];
         }
         s.w[nv] = config.lambda;
     }

@@ -1321,6 +1321,25 @@ impl Sweep {
 }
 
 impl Sweep {
+    /// The log-probabilities of every player action under the logit choice at `lambda`
+    /// from the action values of the last pass, into `out` (indexed by global action;
+    /// chance actions are left as they are). Exact where a probability underflows to 0.
+    pub(crate) fn log_probs(&self, lambda: f64, out: &mut [f64]) {
+        for op in self.ops.iter().filter(|op| op.col != u32::MAX) {
+            let (off, k) = (op.off as usize, op.k as usize);
+            let q = &self.q[off..off + k];
+            let best = largest(q);
+            let log_sum = q
+                .iter()
+                .map(|&v| exp_nonpositive(lambda * (v - best)))
+                .sum::<f64>()
+                .ln();
+            for (l, &v) in out[off..off + k].iter_mut().zip(q) {
+                *l = lambda * (v - best) - log_sum;
+            }
+        }
+    }
+
     /// Number of the arclength tracer's unknowns (log-odds).
     fn n_reduced(&self) -> usize {
         self.red_full.len()
@@ -2810,6 +2829,40 @@ mod tests {
             let bounded = bounded_solve(&game, lambda, QreMethod::default());
             let apart = largest_gap(&profile.probs, &bounded);
             assert!(apart <= 1e-8, "seed {seed}: {apart:e} from the bounded solve");
+        }
+    }
+
+    /// Two random signaling games (845 and 1,565 nodes) whose belief polish stalls at
+    /// λ ≈ 44–48 with logit residuals just above the tolerance, and where actions of
+    /// vanishing probability underflow to 0: the refinement on Gambit's equations
+    /// converges from the tracer's log-probabilities. From the logarithms of the
+    /// clamped probabilities it diverged, and the general tracer then failed on both.
+    #[test]
+    fn a_stalled_polish_is_refined_from_exact_log_probabilities() {
+        use crate::solve::random::random_signaling_game;
+        for (players, nodes, seed, lambda) in [
+            (2, 422, 1655020976119598969, 43.83736076498305),
+            (2, 782, 14077821325110539651, 47.825116633265445),
+        ] {
+            let game = random_signaling_game(players, nodes, seed);
+            let mut ws = crate::solve::Workspace::new(&game);
+            let mut profile = crate::game::Profile {
+                probs: vec![0.0; game.n_actions()],
+            };
+            let config = QreConfig {
+                lambda,
+                ..QreConfig::default()
+            };
+            let solved = crate::solve::qre_into(&game, &config, &mut ws, &mut profile);
+            assert!(solved.is_ok(), "seed {seed}: {solved:?}");
+            assert!(
+                ws.qre.sweep.as_ref().is_some_and(|s| s.stalled_at_target),
+                "seed {seed}: the polish no longer stalls, so this no longer tests the refinement"
+            );
+            assert_eq!(
+                ws.qre.general_traces, 0,
+                "seed {seed}: left to the general tracer"
+            );
         }
     }
 
