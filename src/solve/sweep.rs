@@ -1469,6 +1469,21 @@ impl Sweep {
         }
     }
 
+    /// The beliefs, in probability, of the log-odds point `v` into `out` (per set with
+    /// several nodes, its first node and then the others), computed as
+    /// [`Sweep::odds_distance`] computes them.
+    fn belief_probs(&self, v: &[f64], out: &mut Vec<f64>) {
+        out.clear();
+        for &(start, len) in &self.red_sets {
+            let range = start as usize..(start + len) as usize;
+            let (m, t) = odds_scale(&v[range.clone()]);
+            out.push((-m).exp() / t);
+            for j in range {
+                out.push((v[j] - m).exp() / t);
+            }
+        }
+    }
+
     /// Largest difference of the beliefs of two log-odds points, in probability.
     fn odds_distance(&self, a: &[f64], b: &[f64]) -> f64 {
         let mut worst = 0.0f64;
@@ -1563,6 +1578,11 @@ struct ArcBuffers {
     /// [`extrapolate_jacobian`]).
     jac_prev_exact: Vec<f64>,
     prev_exact: bool,
+    /// The beliefs of `z` and of `w` in probability ([`Sweep::belief_probs`]), for the
+    /// belief move of a step; `beliefs_z` when `beliefs_z_valid`.
+    beliefs_z: Vec<f64>,
+    beliefs_w: Vec<f64>,
+    beliefs_z_valid: bool,
     /// LU factors of `[jac; tangent_prev]` and their pivots.
     aug: Vec<f64>,
     pivots: Vec<usize>,
@@ -1585,6 +1605,9 @@ impl ArcBuffers {
             jac_z: v(m * n),
             jac_prev_exact: v(m * n),
             prev_exact: false,
+            beliefs_z: Vec::new(),
+            beliefs_w: Vec::new(),
+            beliefs_z_valid: false,
             aug_z: if n <= INVERSE_MAX { v(n * n) } else { Vec::new() },
             det_negative: false,
             orientation_negative: false,
@@ -2178,6 +2201,7 @@ fn trace_arc(
     arc.tangent_prev.fill(0.0);
     arc.tangent_prev[m] = 1.0;
     arc.prev_exact = false;
+    arc.beliefs_z_valid = false;
     let refresh = |s: &mut Sweep, arc: &mut ArcBuffers| -> bool {
         s.eval_r(game, &arc.z, &mut arc.g_z);
         let ArcBuffers { z, dir, col, jac, .. } = arc;
@@ -2416,8 +2440,18 @@ fn trace_arc(
                 converged = false;
             }
         }
+        // (`odds_distance` of `z` and `w`, with the beliefs at `z` kept from the step
+        // that accepted it.)
         let moved_beliefs = if converged {
-            s.odds_distance(&arc.z[..m], &arc.w[..m])
+            if !arc.beliefs_z_valid {
+                s.belief_probs(&arc.z[..m], &mut arc.beliefs_z);
+                arc.beliefs_z_valid = true;
+            }
+            s.belief_probs(&arc.w[..m], &mut arc.beliefs_w);
+            arc.beliefs_z
+                .iter()
+                .zip(&arc.beliefs_w)
+                .fold(0.0f64, |worst, (a, b)| worst.max((a - b).abs()))
         } else {
             0.0
         };
@@ -2534,6 +2568,7 @@ fn trace_arc(
             };
         arc.z.copy_from_slice(&arc.w);
         arc.g_z.copy_from_slice(&arc.g);
+        std::mem::swap(&mut arc.beliefs_z, &mut arc.beliefs_w);
         z_offset = if previous.is_finite() { previous } else { 0.0 };
         if !arc_tangent(arc, n, !row_updated, fresh) {
             if fresh || !refresh(s, arc) {
