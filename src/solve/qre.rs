@@ -705,9 +705,9 @@ fn take_sweep_answer(game: &Game, ws: &mut Workspace, profile: &mut Profile) {
 /// The start is the tracer's log-probabilities, not the logarithms of its
 /// probabilities: where a probability underflows to 0, the logarithm of a clamp (−708
 /// for `f64::MIN_POSITIVE`) leaves that set's equations hundreds off, and from such a
-/// start Newton diverged (random signaling games of 845 and 997 nodes at λ ≈ 44, whose
-/// polish stalled with logit residuals of 1.2e-10) and the solve went to the general
-/// tracer, which failed on one of them.
+/// start Newton diverged (random signaling games of 845 and 1,569 nodes at λ ≈ 44–48,
+/// whose polish stalled with logit residuals just above the tolerance) and the solve
+/// went to the general tracer, which failed on both.
 fn refine_on_actions(
     game: &Game,
     config: &QreConfig,

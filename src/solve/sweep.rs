@@ -2636,7 +2636,7 @@ fn trace_arc(
 /// `signal_3p_two_receivers` from λ ≈ 4 to 35: a ratio of 0.45–0.5 per iteration, 8
 /// iterations per step, so every accepted point refreshed its Jacobian), the Jacobian
 /// changes along the path faster than the secant updates learn it. The extrapolation
-/// costs m·n operations and one small inversion; on that game it saves 12% of the
+/// costs m·n operations and one small inversion; on that game it saves 13% of the
 /// instructions over ten λ (`ARCHITECTURE.md`).
 fn extrapolate_jacobian(arc: &mut ArcBuffers, m: usize, step: f64) {
     let n = m + 1;
@@ -2867,7 +2867,7 @@ mod tests {
         }
     }
 
-    /// Two random signaling games (845 and 1,565 nodes) whose belief polish stalls at
+    /// Two random signaling games (845 and 1,569 nodes) whose belief polish stalls at
     /// λ ≈ 44–48 with logit residuals just above the tolerance, and where actions of
     /// vanishing probability underflow to 0: the refinement on Gambit's equations
     /// converges from the tracer's log-probabilities. From the logarithms of the
