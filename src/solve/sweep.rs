@@ -2773,6 +2773,31 @@ mod tests {
         solve_qre(game, &config).unwrap().probs
     }
 
+    /// The random signaling game `(players, nodes, seed)`, solved at λ by the default
+    /// method in a fresh workspace, which is returned for its diagnostics.
+    fn default_solve(
+        players: usize,
+        nodes: usize,
+        seed: u64,
+        lambda: f64,
+    ) -> (
+        Game,
+        crate::solve::Workspace,
+        Result<crate::game::Profile, crate::solve::SolveError>,
+    ) {
+        let game = crate::solve::random::random_signaling_game(players, nodes, seed);
+        let mut ws = crate::solve::Workspace::new(&game);
+        let mut profile = crate::game::Profile {
+            probs: vec![0.0; game.n_actions()],
+        };
+        let config = QreConfig {
+            lambda,
+            ..QreConfig::default()
+        };
+        let solved = crate::solve::qre_into(&game, &config, &mut ws, &mut profile).map(|()| profile);
+        (game, ws, solved)
+    }
+
     /// The largest difference of two profiles' probabilities.
     fn largest_gap(a: &[f64], b: &[f64]) -> f64 {
         a.iter().zip(b).fold(0.0f64, |m, (x, y)| m.max((x - y).abs()))
@@ -2841,22 +2866,13 @@ mod tests {
     /// Gambit's equations), at the answer of a solve with steps of at most 0.05.
     #[test]
     fn a_diverging_corrector_does_not_stall_the_trace() {
-        use crate::solve::random::random_signaling_game;
         for (players, nodes, seed, lambda) in [
             (2, 371, 5423865870756092322, 7.192591520247655),
             (4, 369, 11720619937696582130, 19.300773430091677),
             (4, 264, 3820449624765854176, 21.86258870225538),
         ] {
-            let game = random_signaling_game(players, nodes, seed);
-            let mut ws = crate::solve::Workspace::new(&game);
-            let mut profile = crate::game::Profile {
-                probs: vec![0.0; game.n_actions()],
-            };
-            let config = QreConfig {
-                lambda,
-                ..QreConfig::default()
-            };
-            crate::solve::qre_into(&game, &config, &mut ws, &mut profile).unwrap();
+            let (game, ws, solved) = default_solve(players, nodes, seed, lambda);
+            let profile = solved.unwrap();
             assert_eq!(
                 ws.qre.general_traces, 0,
                 "seed {seed}: left to the general tracer"
@@ -2874,22 +2890,12 @@ mod tests {
     /// clamped probabilities it diverged, and the general tracer then failed on both.
     #[test]
     fn a_stalled_polish_is_refined_from_exact_log_probabilities() {
-        use crate::solve::random::random_signaling_game;
         for (players, nodes, seed, lambda) in [
             (2, 422, 1655020976119598969, 43.83736076498305),
             (2, 782, 14077821325110539651, 47.825116633265445),
         ] {
-            let game = random_signaling_game(players, nodes, seed);
-            let mut ws = crate::solve::Workspace::new(&game);
-            let mut profile = crate::game::Profile {
-                probs: vec![0.0; game.n_actions()],
-            };
-            let config = QreConfig {
-                lambda,
-                ..QreConfig::default()
-            };
-            let solved = crate::solve::qre_into(&game, &config, &mut ws, &mut profile);
-            assert!(solved.is_ok(), "seed {seed}: {solved:?}");
+            let (_, ws, solved) = default_solve(players, nodes, seed, lambda);
+            assert!(solved.is_ok(), "seed {seed}: {:?}", solved.err());
             assert!(
                 ws.qre.sweep.as_ref().is_some_and(|s| s.stalled_at_target),
                 "seed {seed}: the polish no longer stalls, so this no longer tests the refinement"
