@@ -105,6 +105,13 @@ impl Workspace {
     pub fn node_values(&self) -> &[f64] {
         &self.values
     }
+
+    /// How many QRE solves in this workspace (counting each independent block of a
+    /// game) the belief tracer handed to the slow reference tracer on all action
+    /// probabilities. A diagnostic: the answers are the same either way, the time is not.
+    pub fn reference_fallbacks(&self) -> usize {
+        self.qre.general_traces + self.blocks.as_ref().map_or(0, |b| b.reference_fallbacks())
+    }
 }
 
 /// Solves `game` into `profile`, reusing `ws`. The hot path of the Monte Carlo layer:
