@@ -111,10 +111,18 @@ pub(crate) struct QreScratch {
     /// Solves handed to the general tracer on all action probabilities (the slow path:
     /// the belief tracer gave up or does not apply). A diagnostic for tests.
     pub(crate) general_traces: usize,
+    /// General traces started from a belief-trace checkpoint, and those of them that
+    /// failed (and were traced again from λ = 0). Diagnostics for tests.
+    pub(crate) restarts: usize,
+    pub(crate) restarts_failed: usize,
     /// Whether the general tracer's buffers below are built ([`QreScratch::ensure_general`]).
     general_ready: bool,
     /// Per action: the log-probabilities [`refine_on_actions`] starts from.
     refine_start: Vec<f64>,
+    /// Per action: the log-probabilities at the belief trace's checkpoint the general
+    /// tracer restarts from, and at the accepted point before it (`Sweep::restart_point`).
+    restart_at: Vec<f64>,
+    restart_before: Vec<f64>,
     /// Player information sets (game indices), in index order.
     sets: Vec<u32>,
     /// Global action index of every unknown; unknowns of one set are contiguous.
@@ -254,9 +262,13 @@ pub(crate) fn solve_qre_into(
             return Ok(());
         }
     }
+    // Whether the belief tracer gave up in this solve, so that its checkpoints are this
+    // solve's.
+    let mut gave_up = false;
     if config.method != QreMethod::ArclengthOnActions
         && let Some(sweep) = ws.qre.sweep.as_mut()
     {
+        gave_up = true;
         let traced = super::sweep::trace_beliefs_arclength(
             game,
             sweep,
@@ -283,7 +295,24 @@ pub(crate) fn solve_qre_into(
         }
     }
     ws.qre.general_traces += 1;
-    trace(game, config, ws, profile)
+    if gave_up && let Some(lambdas) = restart_from_checkpoint(game, ws) {
+        ws.qre.restarts += 1;
+        if trace(game, config, ws, profile, Some(lambdas)).is_ok() {
+            return Ok(());
+        }
+        ws.qre.restarts_failed += 1;
+    }
+    trace(game, config, ws, profile, None)
+}
+
+/// Fills `restart_at` and `restart_before` from the belief trace's checkpoint
+/// (`Sweep::restart_point`) and returns their λ, or `None` when there is none.
+fn restart_from_checkpoint(game: &Game, ws: &mut Workspace) -> Option<(f64, f64)> {
+    let s = &mut ws.qre;
+    let sweep = s.sweep.as_mut()?;
+    s.restart_at.resize(game.n_actions(), 0.0);
+    s.restart_before.resize(game.n_actions(), 0.0);
+    sweep.restart_point(game, &mut s.restart_at, &mut s.restart_before)
 }
 
 /// Perfect-information logit QRE: one reverse sweep.
@@ -745,11 +774,17 @@ fn refine_on_actions(
     refined
 }
 
+/// The general tracer. It starts at the centroid at λ = 0, or with `restart =
+/// Some((λ_at, λ_before))` at `restart_at` (per action log-probabilities at `λ_at`, a
+/// point on the branch up to the belief tracer's path tolerance), heading along the chord
+/// from `restart_before` (at `λ_before`). Its corrector brings the start onto the branch
+/// within the first step.
 fn trace(
     game: &Game,
     config: &QreConfig,
     ws: &mut Workspace,
     profile: &mut Profile,
+    restart: Option<(f64, f64)>,
 ) -> Result<(), SolveError> {
     ws.qre.ensure_general(game);
     let nv = ws.qre.var_action.len();
@@ -766,8 +801,28 @@ fn trace(
         ws.qre.pivots = vec![0; n];
     }
     let target = config.lambda;
-    // The centroid at λ = 0.
-    {
+    if let Some((lambda_at, lambda_before)) = restart {
+        let s = &mut ws.qre;
+        for (i, &a) in s.var_action.iter().enumerate() {
+            let a = a as usize;
+            s.z[i] = s.restart_at[a];
+            s.tangent_prev[i] = s.restart_at[a] - s.restart_before[a];
+        }
+        s.z[nv] = lambda_at;
+        s.tangent_prev[nv] = lambda_at - lambda_before;
+        let norm = s.tangent_prev[..n].iter().map(|v| v * v).sum::<f64>().sqrt();
+        if !(norm > 0.0 && norm.is_finite()) {
+            return Err(not_converged(
+                lambda_at,
+                f64::NAN,
+                "no direction at the restart point",
+            ));
+        }
+        for v in &mut s.tangent_prev[..n] {
+            *v /= norm;
+        }
+    } else {
+        // The centroid at λ = 0.
         let s = &mut ws.qre;
         for &h in &s.sets {
             let info = game.infoset(h as usize);

@@ -1340,6 +1340,36 @@ impl Sweep {
         }
     }
 
+    /// Where the reference tracer can take over from a belief trace that gave up: the
+    /// log-probabilities of every player action (indexed by global action) at the older
+    /// of the trace's two checkpoints, `at`, and at the accepted point before it,
+    /// `before`, with their λ. `None` when the trace has not yet run two checkpoint
+    /// spacings ([`RESTART_SPACING`]); the reference tracer then starts at λ = 0.
+    ///
+    /// The point the trace stopped at can lie off the branch (next to a nearly singular
+    /// point, the accepted points are within the path tolerance in |G| but up to 2e-4
+    /// from the branch), and so can the last few before it; the older checkpoint lies
+    /// at least one spacing of arclength further back.
+    pub(crate) fn restart_point(
+        &mut self,
+        game: &Game,
+        at: &mut [f64],
+        before: &mut [f64],
+    ) -> Option<(f64, f64)> {
+        let m = self.n_reduced();
+        let mut arc = std::mem::take(&mut self.arc);
+        let found = arc.older.valid && arc.older.at.len() == m + 1;
+        let lambdas = found.then(|| {
+            self.eval_r(game, &arc.older.before, &mut arc.g);
+            self.log_probs(arc.older.before[m], before);
+            self.eval_r(game, &arc.older.at, &mut arc.g);
+            self.log_probs(arc.older.at[m], at);
+            (arc.older.at[m], arc.older.before[m])
+        });
+        self.arc = arc;
+        lambdas
+    }
+
     /// Number of the arclength tracer's unknowns (log-odds).
     fn n_reduced(&self) -> usize {
         self.red_full.len()
@@ -1586,6 +1616,22 @@ struct ArcBuffers {
     /// LU factors of `[jac; tangent_prev]` and their pivots.
     aug: Vec<f64>,
     pivots: Vec<usize>,
+    /// Where the reference tracer may take over if this trace gives up
+    /// ([`Sweep::restart_point`]): `recent` is taken at an accepted point once the path
+    /// has run [`RESTART_SPACING`] since the previous one, which then moves to `older`;
+    /// `travel` is the arclength since `recent` was taken.
+    recent: Checkpoint,
+    older: Checkpoint,
+    travel: f64,
+}
+
+/// An accepted point of the belief trace and the accepted point before it (their chord
+/// orients the branch there).
+#[derive(Clone, Debug, Default)]
+struct Checkpoint {
+    at: Vec<f64>,
+    before: Vec<f64>,
+    valid: bool,
 }
 
 impl ArcBuffers {
@@ -1624,7 +1670,28 @@ impl ArcBuffers {
             jac: v(m * n),
             aug: v(n * n),
             pivots: vec![0; n],
+            recent: Checkpoint::default(),
+            older: Checkpoint::default(),
+            travel: 0.0,
         }
+    }
+
+    /// Called at every accepted point `z` (with `z_prev` the one before, `step` the
+    /// arclength between them): shifts the checkpoints once the path has run
+    /// [`RESTART_SPACING`] since the last one.
+    fn checkpoint(&mut self, step: f64) {
+        self.travel += step;
+        if self.travel < RESTART_SPACING {
+            return;
+        }
+        self.travel = 0.0;
+        std::mem::swap(&mut self.older, &mut self.recent);
+        let Checkpoint { at, before, valid } = &mut self.recent;
+        at.clear();
+        at.extend_from_slice(&self.z);
+        before.clear();
+        before.extend_from_slice(&self.z_prev);
+        *valid = true;
     }
 }
 
@@ -1658,6 +1725,10 @@ const MAX_CONTRACTION: f64 = 0.8;
 /// headline trials with a hard-line prior of 0.03, whose beliefs legitimately swing.
 const TARGET_BELIEF_MOVE: f64 = 0.2;
 const MAX_BELIEF_MOVE: f64 = 0.35;
+/// Arclength between the checkpoints a trace keeps for the reference tracer
+/// ([`Sweep::restart_point`]). When the trace gives up, the older of its two
+/// checkpoints is at least this far back along the path from where it stopped.
+const RESTART_SPACING: f64 = 1.0;
 /// Stiff stretches. At larger λ the path can be smooth while the corrector's basin is
 /// narrow: the rows of sets whose beliefs hold another player indifferent have entries
 /// of order 10⁵ (`signal_3p_two_receivers` at λ = 80), the Jacobian changes within a
@@ -2175,6 +2246,10 @@ pub(crate) fn trace_beliefs_arclength(
 ) -> Result<(), GaveUp> {
     let m = s.n_reduced();
     let n = m + 1;
+    // No checkpoint of an earlier trace survives (`Sweep::restart_point`).
+    s.arc.recent.valid = false;
+    s.arc.older.valid = false;
+    s.arc.travel = 0.0;
     if m > MAX_BELIEF_UNKNOWNS || s.nm > 16 {
         return Err(GaveUp { lambda_reached: 0.0 });
     }
@@ -2587,6 +2662,7 @@ fn trace_arc(
         arc.z.copy_from_slice(&arc.w);
         arc.g_z.copy_from_slice(&arc.g);
         std::mem::swap(&mut arc.beliefs_z, &mut arc.beliefs_w);
+        arc.checkpoint(this_step);
         z_offset = if previous.is_finite() { previous } else { 0.0 };
         if !arc_tangent(arc, n, !row_updated, fresh) {
             if fresh || !refresh(s, arc) {
@@ -2921,6 +2997,41 @@ mod tests {
             assert_eq!(
                 ws.qre.general_traces, 0,
                 "seed {seed}: left to the general tracer"
+            );
+        }
+    }
+
+    /// Random signaling games on which the belief tracer gives up (next to a nearly
+    /// singular point, at λ ≈ 55–95): the general tracer takes over from the trace's
+    /// older checkpoint instead of from λ = 0, and ends at the answer of a general trace
+    /// from λ = 0 (Gambit's formulation all the way).
+    #[test]
+    fn a_fallback_restarts_from_the_belief_trace_checkpoint() {
+        for (players, nodes, seed, lambda) in [
+            (3, 51, 13383036464151318177, 94.61126614753313),
+            (4, 40, 2266117555242979248, 55.97961988531223),
+            (3, 75, 5317629806729938192, 87.5405708369355),
+        ] {
+            let (game, ws, solved) = default_solve(players, nodes, seed, lambda);
+            let profile = solved.unwrap();
+            assert_eq!(
+                (ws.qre.general_traces, ws.qre.restarts, ws.qre.restarts_failed),
+                (1, 1, 0),
+                "seed {seed}: (fallbacks, restarts, failed restarts)"
+            );
+            let reference = crate::solve::solve_qre(
+                &game,
+                &QreConfig {
+                    lambda,
+                    method: QreMethod::ArclengthOnActions,
+                    ..QreConfig::default()
+                },
+            )
+            .unwrap();
+            let apart = largest_gap(&profile.probs, &reference.probs);
+            assert!(
+                apart <= 1e-9,
+                "seed {seed}: {apart:e} from the general trace from λ = 0"
             );
         }
     }
