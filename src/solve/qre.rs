@@ -115,6 +115,8 @@ pub(crate) struct QreScratch {
     /// failed (and were traced again from λ = 0). Diagnostics for tests.
     pub(crate) restarts: usize,
     pub(crate) restarts_failed: usize,
+    /// General traces that handed the solve back to the belief tracer.
+    pub(crate) handbacks: usize,
     /// Whether the general tracer's buffers below are built ([`QreScratch::ensure_general`]).
     general_ready: bool,
     /// Per action: the log-probabilities [`refine_on_actions`] starts from.
@@ -123,6 +125,14 @@ pub(crate) struct QreScratch {
     /// tracer restarts from, and at the accepted point before it (`Sweep::restart_point`).
     restart_at: Vec<f64>,
     restart_before: Vec<f64>,
+    /// Where the general tracer hands back to the belief tracer, in that tracer's
+    /// coordinates: the point, the accepted point before it, and the branch's direction;
+    /// with scratch per action and per node for the change of coordinates.
+    hand_at: Vec<f64>,
+    hand_before: Vec<f64>,
+    hand_dir: Vec<f64>,
+    hand_actions: Vec<f64>,
+    hand_reach: Vec<f64>,
     /// Player information sets (game indices), in index order.
     sets: Vec<u32>,
     /// Global action index of every unknown; unknowns of one set are contiguous.
@@ -278,31 +288,91 @@ pub(crate) fn solve_qre_into(
             config.max_step,
             config.max_steps,
         );
-        if traced.is_ok() {
-            take_sweep_answer(game, ws, profile);
+        if finish_belief_trace(game, config, ws, profile, traced.is_ok()) {
             return Ok(());
         }
-        if sweep.stalled_at_target {
-            profile.probs.copy_from_slice(&sweep.prob);
-            let mut start = std::mem::take(&mut ws.qre.refine_start);
-            start.resize(game.n_actions(), 0.0);
-            sweep.log_probs(config.lambda, &mut start);
-            let refined = refine_on_actions(game, config, ws, &start, profile);
-            ws.qre.refine_start = start;
-            if refined {
+    }
+    ws.qre.general_traces += 1;
+    // The general tracer takes over from the belief trace's older checkpoint and, once
+    // it has passed the point where that trace gave up by a checkpoint spacing (measured
+    // along the branch in the belief tracer's coordinates), hands back to a belief trace
+    // from there. Each round's leg is twice as long past that point as the last; the
+    // last round traces to the target.
+    if gave_up {
+        for round in 0..=MAX_HANDBACKS {
+            let Some(lambdas) = restart_from_checkpoint(game, ws) else {
+                break;
+            };
+            ws.qre.restarts += 1;
+            let leg = (round < MAX_HANDBACKS).then(|| {
+                let back = ws.qre.sweep.as_ref().map_or(0.0, |s| s.checkpoint_distance());
+                back + super::sweep::RESTART_SPACING * (1u32 << round) as f64
+            });
+            match trace(game, config, ws, profile, Some(lambdas), leg) {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(_) => {
+                    ws.qre.restarts_failed += 1;
+                    break;
+                }
+            }
+            ws.qre.handbacks += 1;
+            let s = &mut ws.qre;
+            let Some(sweep) = s.sweep.as_mut() else {
+                break;
+            };
+            let resume = super::sweep::Resume {
+                at: &s.hand_at,
+                before: &s.hand_before,
+                direction: &s.hand_dir,
+            };
+            let traced = super::sweep::resume_beliefs_arclength(
+                game,
+                sweep,
+                &resume,
+                config.lambda,
+                config.tolerance,
+                config.first_step.min(config.max_step),
+                config.max_step,
+                config.max_steps,
+            );
+            if finish_belief_trace(game, config, ws, profile, traced.is_ok()) {
                 return Ok(());
             }
         }
     }
-    ws.qre.general_traces += 1;
-    if gave_up && let Some(lambdas) = restart_from_checkpoint(game, ws) {
-        ws.qre.restarts += 1;
-        if trace(game, config, ws, profile, Some(lambdas)).is_ok() {
-            return Ok(());
-        }
-        ws.qre.restarts_failed += 1;
+    trace(game, config, ws, profile, None, None).map(|_| ())
+}
+
+/// Rounds in which the general tracer hands a solve back to the belief tracer.
+const MAX_HANDBACKS: u32 = 4;
+
+/// After a belief trace: takes its answer if it `traced`, or refines a polish that
+/// stalled at the target on Gambit's equations. Whether `profile` holds the QRE.
+fn finish_belief_trace(
+    game: &Game,
+    config: &QreConfig,
+    ws: &mut Workspace,
+    profile: &mut Profile,
+    traced: bool,
+) -> bool {
+    if traced {
+        take_sweep_answer(game, ws, profile);
+        return true;
     }
-    trace(game, config, ws, profile, None)
+    let Some(sweep) = ws.qre.sweep.as_mut() else {
+        return false;
+    };
+    if !sweep.stalled_at_target {
+        return false;
+    }
+    profile.probs.copy_from_slice(&sweep.prob);
+    let mut start = std::mem::take(&mut ws.qre.refine_start);
+    start.resize(game.n_actions(), 0.0);
+    sweep.log_probs(config.lambda, &mut start);
+    let refined = refine_on_actions(game, config, ws, &start, profile);
+    ws.qre.refine_start = start;
+    refined
 }
 
 /// Fills `restart_at` and `restart_before` from the belief trace's checkpoint
@@ -779,13 +849,20 @@ fn refine_on_actions(
 /// point on the branch up to the belief tracer's path tolerance), heading along the chord
 /// from `restart_before` (at `λ_before`). Its corrector brings the start onto the branch
 /// within the first step.
+///
+/// With `leg = Some(length)` (and a belief tracer) it stops at the first accepted point
+/// at least that far along the branch, measured by the chords between its accepted
+/// points in the belief tracer's coordinates, and returns `Ok(false)` with that point
+/// in `hand_at`, the one before in `hand_before` and the tangent in `hand_dir` (those
+/// coordinates). `Ok(true)`: `profile` holds the QRE.
 fn trace(
     game: &Game,
     config: &QreConfig,
     ws: &mut Workspace,
     profile: &mut Profile,
     restart: Option<(f64, f64)>,
-) -> Result<(), SolveError> {
+    leg: Option<f64>,
+) -> Result<bool, SolveError> {
     ws.qre.ensure_general(game);
     let nv = ws.qre.var_action.len();
     if nv > MAX_TRACED_UNKNOWNS {
@@ -844,6 +921,11 @@ fn trace(
             if !tangent(ws) {
                 return Err(not_converged(0.0, f64::NAN, "singular Jacobian at the start"));
             }
+        }
+        let leg = leg.filter(|_| ws.qre.sweep.is_some());
+        let mut travelled = 0.0;
+        if leg.is_some() {
+            hand_point(ws, &z, false);
         }
         let mut steps = 0;
         while z[nv] < target {
@@ -938,6 +1020,14 @@ fn trace(
             if !tangent(ws) {
                 return Err(not_converged(z[nv], f64::NAN, "singular Jacobian on the branch"));
             }
+            if let Some(length) = leg {
+                travelled += hand_point(ws, &z, true);
+                if travelled >= length {
+                    return Ok(false);
+                }
+                let s = &mut ws.qre;
+                std::mem::swap(&mut s.hand_at, &mut s.hand_before);
+            }
             if iterations <= 2 {
                 step *= 2.0;
             } else if iterations > 4 {
@@ -955,13 +1045,58 @@ fn trace(
                 "residual above tolerance at the target",
             ));
         }
-        Ok(())
+        Ok(true)
     })();
-    if result.is_ok() {
+    if result == Ok(true) {
         write_profile(game, ws, &z, profile);
     }
     ws.qre.z = z;
     result
+}
+
+/// For a leg of the general tracer: its point `z` in the belief tracer's coordinates,
+/// into `hand_before` (the leg's start) or, with `accepted`, into `hand_at` with the
+/// tangent there in `hand_dir`. Returns the distance from `hand_before` to `hand_at`.
+fn hand_point(ws: &mut Workspace, z: &[f64], accepted: bool) -> f64 {
+    let s = &mut ws.qre;
+    let Some(sweep) = s.sweep.as_ref() else {
+        return 0.0;
+    };
+    let nv = s.var_action.len();
+    let m = sweep.n_reduced();
+    for v in [&mut s.hand_at, &mut s.hand_before, &mut s.hand_dir] {
+        v.resize(m + 1, 0.0);
+    }
+    s.hand_actions.resize(s.prob.len(), 0.0);
+    s.hand_reach.resize(s.log_reach.len(), 0.0);
+    for (i, &a) in s.var_action.iter().enumerate() {
+        s.hand_actions[a as usize] = z[i];
+    }
+    let out = if accepted {
+        &mut s.hand_at
+    } else {
+        &mut s.hand_before
+    };
+    sweep.odds_of(&mut s.hand_actions, z[nv], false, &mut s.hand_reach, out);
+    if !accepted {
+        return 0.0;
+    }
+    for (i, &a) in s.var_action.iter().enumerate() {
+        s.hand_actions[a as usize] = s.tangent[i];
+    }
+    sweep.odds_of(
+        &mut s.hand_actions,
+        s.tangent[nv],
+        true,
+        &mut s.hand_reach,
+        &mut s.hand_dir,
+    );
+    s.hand_at
+        .iter()
+        .zip(&s.hand_before)
+        .map(|(a, b)| (a - b) * (a - b))
+        .sum::<f64>()
+        .sqrt()
 }
 
 fn write_profile(game: &Game, ws: &Workspace, z: &[f64], profile: &mut Profile) {

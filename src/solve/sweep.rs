@@ -1370,8 +1370,53 @@ impl Sweep {
         lambdas
     }
 
+    /// The tracer's coordinates (log-odds, λ) of a profile given by the log-probabilities
+    /// of its player actions in `per_action` (indexed by global action; its chance
+    /// entries are overwritten) at `lambda`, into `out`; or, with `direction`, of a
+    /// direction given by the changes of those log-probabilities and of λ (the log-odds
+    /// are sums of log-probabilities along paths, so the map is linear but for the
+    /// chance terms, and the clamps, which it ignores: the direction only orients the
+    /// resumed trace). `reach` is scratch per node.
+    pub(crate) fn odds_of(
+        &self,
+        per_action: &mut [f64],
+        lambda: f64,
+        direction: bool,
+        reach: &mut [f64],
+        out: &mut [f64],
+    ) {
+        for op in self.ops.iter().filter(|op| op.col == u32::MAX) {
+            let range = op.off as usize..(op.off + op.k) as usize;
+            if direction {
+                per_action[range].fill(0.0);
+            } else {
+                per_action[range.clone()].copy_from_slice(&self.chance_logp[range]);
+            }
+        }
+        path_sums(&self.reach_steps, per_action, reach);
+        let r = self.n_reduced();
+        for j in 0..r {
+            let (a, b) = self.odds_pairs[j];
+            let (a, b) = (reach[a as usize], reach[b as usize]);
+            out[j] = if direction {
+                a - b
+            } else if a == b {
+                0.0
+            } else {
+                (a - b).clamp(-ODDS_BOUND, ODDS_BOUND)
+            };
+        }
+        out[r] = lambda;
+    }
+
+    /// The arclength of the last belief trace from its older checkpoint (the one
+    /// [`Sweep::restart_point`] returns) to where it stopped.
+    pub(crate) fn checkpoint_distance(&self) -> f64 {
+        self.arc.length - self.arc.older.length
+    }
+
     /// Number of the arclength tracer's unknowns (log-odds).
-    fn n_reduced(&self) -> usize {
+    pub(crate) fn n_reduced(&self) -> usize {
         self.red_full.len()
     }
 
@@ -1623,6 +1668,8 @@ struct ArcBuffers {
     recent: Checkpoint,
     older: Checkpoint,
     travel: f64,
+    /// Arclength of the trace so far (the accepted steps' lengths).
+    length: f64,
 }
 
 /// An accepted point of the belief trace and the accepted point before it (their chord
@@ -1632,6 +1679,30 @@ struct Checkpoint {
     at: Vec<f64>,
     before: Vec<f64>,
     valid: bool,
+    /// The trace's arclength at `at`.
+    length: f64,
+}
+
+impl Checkpoint {
+    fn set(&mut self, at: &[f64], before: &[f64], length: f64) {
+        self.at.clear();
+        self.at.extend_from_slice(at);
+        self.before.clear();
+        self.before.extend_from_slice(before);
+        self.valid = true;
+        self.length = length;
+    }
+}
+
+/// Where a belief trace resumes from the general tracer (see
+/// [`resume_beliefs_arclength`]), in the tracer's coordinates (log-odds, λ).
+pub(crate) struct Resume<'a> {
+    /// The point on the branch it starts from.
+    pub at: &'a [f64],
+    /// The general tracer's accepted point before it (the checkpoint's chord).
+    pub before: &'a [f64],
+    /// The branch's direction at `at` (any length).
+    pub direction: &'a [f64],
 }
 
 impl ArcBuffers {
@@ -1673,6 +1744,7 @@ impl ArcBuffers {
             recent: Checkpoint::default(),
             older: Checkpoint::default(),
             travel: 0.0,
+            length: 0.0,
         }
     }
 
@@ -1681,17 +1753,16 @@ impl ArcBuffers {
     /// [`RESTART_SPACING`] since the last one.
     fn checkpoint(&mut self, step: f64) {
         self.travel += step;
+        self.length += step;
         if self.travel < RESTART_SPACING {
             return;
         }
         self.travel = 0.0;
-        std::mem::swap(&mut self.older, &mut self.recent);
-        let Checkpoint { at, before, valid } = &mut self.recent;
-        at.clear();
-        at.extend_from_slice(&self.z);
-        before.clear();
-        before.extend_from_slice(&self.z_prev);
-        *valid = true;
+        // (A resumed trace starts with its start point as `older` and no `recent`.)
+        if self.recent.valid {
+            std::mem::swap(&mut self.older, &mut self.recent);
+        }
+        self.recent.set(&self.z, &self.z_prev, self.length);
     }
 }
 
@@ -1728,7 +1799,7 @@ const MAX_BELIEF_MOVE: f64 = 0.35;
 /// Arclength between the checkpoints a trace keeps for the reference tracer
 /// ([`Sweep::restart_point`]). When the trace gives up, the older of its two
 /// checkpoints is at least this far back along the path from where it stopped.
-const RESTART_SPACING: f64 = 1.0;
+pub(crate) const RESTART_SPACING: f64 = 1.0;
 /// Stiff stretches. At larger λ the path can be smooth while the corrector's basin is
 /// narrow: the rows of sets whose beliefs hold another player indifferent have entries
 /// of order 10⁵ (`signal_3p_two_receivers` at λ = 80), the Jacobian changes within a
@@ -2249,19 +2320,66 @@ pub(crate) fn trace_beliefs_arclength(
     // No checkpoint of an earlier trace survives (`Sweep::restart_point`).
     s.arc.recent.valid = false;
     s.arc.older.valid = false;
-    s.arc.travel = 0.0;
     if m > MAX_BELIEF_UNKNOWNS || s.nm > 16 {
         return Err(GaveUp { lambda_reached: 0.0 });
     }
     s.load_payoffs(game);
-    s.stalled_at_target = false;
-    s.stiff_steps = 0;
     if s.arc.jac.len() != m * n {
         s.arc = ArcBuffers::new(m);
     }
+    trace_or_resume(game, s, None, target, tolerance, first_step, max_step, max_steps)
+}
+
+/// [`trace_beliefs_arclength`] from a point of the branch the general tracer handed
+/// back (after it took over from this tracer's checkpoint and passed the point where
+/// this tracer gave up) instead of from λ = 0. The branch is oriented along
+/// `resume.direction`, and `resume.at` is the trace's first checkpoint, so that if this
+/// trace gives up too the general tracer can take over from there again.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn resume_beliefs_arclength(
+    game: &Game,
+    s: &mut Sweep,
+    resume: &Resume,
+    target: f64,
+    tolerance: f64,
+    first_step: f64,
+    max_step: f64,
+    max_steps: usize,
+) -> Result<(), GaveUp> {
+    // Only after `trace_beliefs_arclength` gave up in the same solve: the payoffs are
+    // loaded and the buffers sized.
+    trace_or_resume(
+        game,
+        s,
+        Some(resume),
+        target,
+        tolerance,
+        first_step,
+        max_step,
+        max_steps,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn trace_or_resume(
+    game: &Game,
+    s: &mut Sweep,
+    resume: Option<&Resume>,
+    target: f64,
+    tolerance: f64,
+    first_step: f64,
+    max_step: f64,
+    max_steps: usize,
+) -> Result<(), GaveUp> {
+    s.stalled_at_target = false;
+    s.stiff_steps = 0;
     let mut arc = std::mem::take(&mut s.arc);
+    arc.recent.valid = false;
+    arc.older.valid = false;
+    arc.travel = 0.0;
+    arc.length = 0.0;
     let result = trace_arc(
-        game, s, &mut arc, target, tolerance, first_step, max_step, max_steps,
+        game, s, &mut arc, resume, target, tolerance, first_step, max_step, max_steps,
     );
     s.arc = arc;
     result
@@ -2272,6 +2390,7 @@ fn trace_arc(
     game: &Game,
     s: &mut Sweep,
     arc: &mut ArcBuffers,
+    resume: Option<&Resume>,
     target: f64,
     tolerance: f64,
     first_step: f64,
@@ -2280,51 +2399,84 @@ fn trace_arc(
 ) -> Result<(), GaveUp> {
     let m = s.n_reduced();
     let n = m + 1;
-    // λ = 0: uniform play, beliefs from it (G = 0 there exactly).
-    arc.z.fill(0.0);
-    s.eval_r(game, &arc.z, &mut arc.g_z);
-    // G = Y − 0 at z = 0, so the point on the branch at λ = 0 is z = G.
-    let (z, g_z) = (&mut arc.z, &arc.g_z);
-    z[..m].copy_from_slice(&g_z[..m]);
-    arc.z[m] = 0.0;
-    if target == 0.0 {
-        s.eval_r(game, &arc.z, &mut arc.g_z);
-        return Ok(());
-    }
-    arc.tangent_prev.fill(0.0);
-    arc.tangent_prev[m] = 1.0;
-    arc.prev_exact = false;
-    arc.beliefs_z_valid = false;
     let refresh = |s: &mut Sweep, arc: &mut ArcBuffers| -> bool {
         s.eval_r(game, &arc.z, &mut arc.g_z);
         let ArcBuffers { z, dir, col, jac, .. } = arc;
         s.jacobian_r(z, dir, col, jac, n, n);
         arc_tangent(arc, n, true, true)
     };
-    // At λ = 0 play is uniform whatever the beliefs, so Y does not move with u and
-    // ∂G/∂u = −I exactly: only the λ column takes a pass.
-    s.eval_r(game, &arc.z, &mut arc.g_z);
-    arc.jac.fill(0.0);
-    for r in 0..m {
-        arc.jac[r * n + r] = -1.0;
-    }
-    arc.dir.fill(0.0);
-    arc.dir[m] = 1.0;
-    {
-        let ArcBuffers { z, dir, col, .. } = &mut *arc;
-        s.directional_r(z, dir, col, None);
-    }
-    for r in 0..m {
-        arc.jac[r * n + m] = arc.col[r];
-    }
-    // The exact Jacobian at λ = 0, whose tangent points to larger λ (`tangent_prev` is
-    // e_λ): its determinant's sign orients the branch.
-    if !factor_aug(arc, n, false) {
-        return Err(GaveUp { lambda_reached: 0.0 });
-    }
-    arc.orientation_negative = arc.det_negative;
-    if !arc_tangent(arc, n, false, false) {
-        return Err(GaveUp { lambda_reached: 0.0 });
+    arc.prev_exact = false;
+    arc.beliefs_z_valid = false;
+    if let Some(resume) = resume {
+        // The exact Jacobian at the point handed back, whose tangent is oriented along
+        // the general tracer's: its determinant's sign orients the branch from there.
+        let lambda = resume.at[m];
+        arc.z.copy_from_slice(resume.at);
+        let norm = resume.direction.iter().map(|v| v * v).sum::<f64>().sqrt();
+        if !(norm > 0.0 && norm.is_finite()) {
+            return Err(GaveUp {
+                lambda_reached: lambda,
+            });
+        }
+        for (t, d) in arc.tangent_prev.iter_mut().zip(resume.direction) {
+            *t = d / norm;
+        }
+        s.eval_r(game, &arc.z, &mut arc.g_z);
+        {
+            let ArcBuffers { z, dir, col, jac, .. } = &mut *arc;
+            s.jacobian_r(z, dir, col, jac, n, n);
+        }
+        if !factor_aug(arc, n, false) {
+            return Err(GaveUp {
+                lambda_reached: lambda,
+            });
+        }
+        arc.orientation_negative = arc.det_negative;
+        if !arc_tangent(arc, n, false, false) {
+            return Err(GaveUp {
+                lambda_reached: lambda,
+            });
+        }
+        arc.older.set(resume.at, resume.before, 0.0);
+    } else {
+        // λ = 0: uniform play, beliefs from it (G = 0 there exactly).
+        arc.z.fill(0.0);
+        s.eval_r(game, &arc.z, &mut arc.g_z);
+        // G = Y − 0 at z = 0, so the point on the branch at λ = 0 is z = G.
+        let (z, g_z) = (&mut arc.z, &arc.g_z);
+        z[..m].copy_from_slice(&g_z[..m]);
+        arc.z[m] = 0.0;
+        if target == 0.0 {
+            s.eval_r(game, &arc.z, &mut arc.g_z);
+            return Ok(());
+        }
+        arc.tangent_prev.fill(0.0);
+        arc.tangent_prev[m] = 1.0;
+        // At λ = 0 play is uniform whatever the beliefs, so Y does not move with u and
+        // ∂G/∂u = −I exactly: only the λ column takes a pass.
+        s.eval_r(game, &arc.z, &mut arc.g_z);
+        arc.jac.fill(0.0);
+        for r in 0..m {
+            arc.jac[r * n + r] = -1.0;
+        }
+        arc.dir.fill(0.0);
+        arc.dir[m] = 1.0;
+        {
+            let ArcBuffers { z, dir, col, .. } = &mut *arc;
+            s.directional_r(z, dir, col, None);
+        }
+        for r in 0..m {
+            arc.jac[r * n + m] = arc.col[r];
+        }
+        // The exact Jacobian at λ = 0, whose tangent points to larger λ (`tangent_prev` is
+        // e_λ): its determinant's sign orients the branch.
+        if !factor_aug(arc, n, false) {
+            return Err(GaveUp { lambda_reached: 0.0 });
+        }
+        arc.orientation_negative = arc.det_negative;
+        if !arc_tangent(arc, n, false, false) {
+            return Err(GaveUp { lambda_reached: 0.0 });
+        }
     }
     let mut fresh = true;
     // Size of the last corrector move at the accepted point: `z` lies up to about this
@@ -3002,22 +3154,29 @@ mod tests {
     }
 
     /// Random signaling games on which the belief tracer gives up (next to a nearly
-    /// singular point, at λ ≈ 55–95): the general tracer takes over from the trace's
-    /// older checkpoint instead of from λ = 0, and ends at the answer of a general trace
-    /// from λ = 0 (Gambit's formulation all the way).
+    /// singular point, at λ ≈ 8–95): the general tracer takes over from the trace's
+    /// older checkpoint instead of from λ = 0 and, on the third game, hands back to a
+    /// belief trace once past the point where the first one gave up (at λ = 8.2). Each
+    /// ends at the answer of a general trace from λ = 0 (Gambit's formulation all the
+    /// way).
     #[test]
     fn a_fallback_restarts_from_the_belief_trace_checkpoint() {
-        for (players, nodes, seed, lambda) in [
-            (3, 51, 13383036464151318177, 94.61126614753313),
-            (4, 40, 2266117555242979248, 55.97961988531223),
-            (3, 75, 5317629806729938192, 87.5405708369355),
+        for (players, nodes, seed, lambda, handbacks) in [
+            (3, 51, 13383036464151318177, 94.61126614753313, 0),
+            (4, 40, 2266117555242979248, 55.97961988531223, 0),
+            (3, 75, 5317629806729938192, 87.5405708369355, 1),
         ] {
             let (game, ws, solved) = default_solve(players, nodes, seed, lambda);
             let profile = solved.unwrap();
             assert_eq!(
-                (ws.qre.general_traces, ws.qre.restarts, ws.qre.restarts_failed),
-                (1, 1, 0),
-                "seed {seed}: (fallbacks, restarts, failed restarts)"
+                (
+                    ws.qre.general_traces,
+                    ws.qre.restarts,
+                    ws.qre.restarts_failed,
+                    ws.qre.handbacks
+                ),
+                (1, 1, 0, handbacks),
+                "seed {seed}: (fallbacks, restarts, failed restarts, hand-backs)"
             );
             let reference = crate::solve::solve_qre(
                 &game,
