@@ -23,7 +23,9 @@
 //! reference formulation, [`QreMethod::ArclengthOnActions`], is Gambit's: the unknowns
 //! are the log-probabilities `x` of all player actions plus λ, with, per set,
 //! `Σ exp(x) = 1` and `x(a) − x(a₁) − λ (Q(a) − Q(a₁)) = 0` for every later action; it
-//! is also the fallback when the sets cannot be ordered. The result is accepted only if
+//! is also the fallback when the sets cannot be ordered, and carries a belief trace that
+//! gives up across the point where it did (from the trace's checkpoint, handing back to
+//! a resumed belief trace once past it). The result is accepted only if
 //! the maximum difference between σ and the logit response to σ is at most
 //! [`QreConfig::tolerance`]; otherwise [`SolveError::NotConverged`] is returned.
 
@@ -65,7 +67,9 @@ pub enum QreMethod {
     /// Pseudo-arclength continuation of the belief fixed point (the unknowns are the
     /// log-odds of the beliefs at the sets with several nodes, plus λ): follows the principal branch
     /// through turning points in λ. Falls back to [`QreMethod::ArclengthOnActions`] when
-    /// the information sets cannot be ordered or the tracer gives up.
+    /// the information sets cannot be ordered or the tracer gives up; in the latter case
+    /// that tracer starts from a checkpoint of the belief trace and, once past the point
+    /// where it gave up, hands back to a resumed belief trace (up to four rounds).
     #[default]
     Arclength,
     /// Pseudo-arclength continuation on all action log-probabilities, Gambit's exact
