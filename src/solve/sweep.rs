@@ -3198,6 +3198,29 @@ mod tests {
         }
     }
 
+    /// A random signaling game of 243 nodes at λ = 92.9 on which the general tracer's
+    /// corrector stalls at |H| ≈ 1.1e-11, just above its tolerance of 1e-11, at the
+    /// rounding level of its equations: every step failed, and so did the solve, by
+    /// either tracer. A stall below `ROUNDING_STALL` now converges; both tracers solve
+    /// it, to the same answer.
+    #[test]
+    fn the_general_tracer_accepts_a_stall_at_the_rounding_level() {
+        let (players, nodes, seed, lambda) = (4, 120, 18084309255870258324, 92.92712563872202);
+        let (game, _, solved) = default_solve(players, nodes, seed, lambda);
+        let profile = solved.unwrap();
+        let reference = crate::solve::solve_qre(
+            &game,
+            &QreConfig {
+                lambda,
+                method: QreMethod::ArclengthOnActions,
+                ..QreConfig::default()
+            },
+        )
+        .unwrap();
+        let apart = largest_gap(&profile.probs, &reference.probs);
+        assert!(apart <= 1e-9, "{apart:e} from the general trace from λ = 0");
+    }
+
     /// Random signaling games (35–167 nodes, λ = 22–60) on which the belief tracer gives
     /// up next to a nearly singular point: the general tracer takes over from the
     /// trace's older checkpoint instead of from λ = 0. On the first game it finishes the
