@@ -107,8 +107,9 @@ impl Workspace {
     }
 
     /// How many QRE solves in this workspace (counting each independent block of a
-    /// game) the belief tracer handed to the slow reference tracer on all action
-    /// probabilities. A diagnostic: the answers are the same either way, the time is not.
+    /// game) the belief tracer handed to the reference tracer on all action
+    /// probabilities (which starts from the belief trace's checkpoint and may hand the
+    /// solve back). A diagnostic: the answers are the same either way, the time is not.
     pub fn reference_fallbacks(&self) -> usize {
         self.qre.general_traces + self.blocks.as_ref().map_or(0, |b| b.reference_fallbacks())
     }
