@@ -496,3 +496,49 @@ fn an_interrupted_run_keeps_what_it_finished() {
     );
     assert!(text(&out.stderr).contains("interrupted"));
 }
+
+/// `random_signaling_game(2, 32, 10252987025904861652)` at λ = 632.3 (λ × payoffs near
+/// 10⁴): the QRE's residual cannot go below about 1.6e-10 in double precision. With the
+/// default bound the solve fails and says how to move it; `--tolerance 1e-9` accepts
+/// the answer. Bad values of the flag are usage errors.
+#[test]
+fn solve_tolerance_flag_accepts_a_rounding_limited_answer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let game = gambit("signal_2p_32_seed_10252987025904861652.efg");
+    let lambda = "632.323070645924";
+    let out = run_in(tmp.path(), &["solve", &game, "--lambda", lambda, "--json"]);
+    expect_code(&out, 1);
+    assert!(out.stdout.is_empty());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("did not converge") && err.contains("--tolerance"),
+        "{err}"
+    );
+    let out = run_in(
+        tmp.path(),
+        &[
+            "solve",
+            &game,
+            "--lambda",
+            lambda,
+            "--tolerance",
+            "1e-9",
+            "--json",
+        ],
+    );
+    expect_code(&out, 0);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["lambda"].as_f64().unwrap(), 632.323070645924);
+    assert!(v["max_regret"].as_f64().unwrap() < 0.05, "{v}");
+    for bad in ["0", "-1e-9", "1", "nan", "abc"] {
+        let flag = format!("--tolerance={bad}");
+        let out = run_in(tmp.path(), &["solve", &game, &flag]);
+        expect_code(&out, 2);
+        assert!(out.stdout.is_empty());
+        assert!(
+            text(&out.stderr).contains("--tolerance"),
+            "{bad}: {}",
+            text(&out.stderr)
+        );
+    }
+}

@@ -98,6 +98,11 @@ pub struct SolveArgs {
     /// QRE precision λ (default 1, or the scenario's λ for scenario files).
     #[arg(long)]
     pub lambda: Option<f64>,
+    /// Largest |σ − logit response to σ| the QRE of an extensive game or scenario may
+    /// leave (default 1e-10). Where λ × payoffs reach about 10⁴, rounding alone leaves
+    /// residuals near 1e-10; a looser bound accepts such answers.
+    #[arg(long, value_name = "T")]
+    pub tolerance: Option<f64>,
     /// One JSON object per game, one per line.
     #[arg(long)]
     pub json: bool,

@@ -127,6 +127,16 @@ pub fn check_lambda(lambda: Option<f64>) -> Result<Option<f64>, CliError> {
     }
 }
 
+/// `--tolerance` of `solve`: a finite number in (0, 1).
+pub fn check_tolerance(tolerance: Option<f64>) -> Result<Option<f64>, CliError> {
+    match tolerance {
+        Some(t) if !(t.is_finite() && t > 0.0 && t < 1.0) => Err(CliError::Input(format!(
+            "error: --tolerance must be a number between 0 and 1 (exclusive), got {t}"
+        ))),
+        other => Ok(other),
+    }
+}
+
 /// The flags every Monte Carlo command shares, before defaults are applied.
 pub struct RunFlags<'a> {
     pub solver: Option<SolverFlag>,

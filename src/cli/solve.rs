@@ -6,12 +6,12 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::args::{SolveArgs, SolverFlag};
-use super::common::{CliError, check_lambda, load_model, read_input};
+use super::common::{CliError, check_lambda, check_tolerance, load_model, read_input};
 use crate::gambit::{GameFile, parse_game_file};
 use crate::game::{Game, Mover, Profile};
 use crate::model::DefaultSolver;
 use crate::simulate::default_game;
-use crate::solve::{QreConfig, max_regret, solve_qre, solve_spe};
+use crate::solve::{QreConfig, SolveError, max_regret, solve_qre, solve_spe};
 
 /// One solved game, with exactly the keys other tools consume.
 #[derive(Debug, Serialize)]
@@ -40,6 +40,7 @@ enum Loaded {
 
 pub fn run(args: &SolveArgs) -> Result<(), CliError> {
     let lambda_flag = check_lambda(args.lambda)?;
+    let tolerance = check_tolerance(args.tolerance)?.unwrap_or(QreConfig::default().tolerance);
     // Read everything first: bad input anywhere stops before anything is printed.
     let mut loaded = Vec::new();
     let mut errors = Vec::new();
@@ -53,7 +54,7 @@ pub fn run(args: &SolveArgs) -> Result<(), CliError> {
         return Err(CliError::Input(errors.join("\n")));
     }
     for (path, item) in args.games.iter().zip(loaded) {
-        let solved = solve_one(path, item, args.solver, lambda_flag)?;
+        let solved = solve_one(path, item, args.solver, lambda_flag, tolerance)?;
         if args.json {
             println!(
                 "{}",
@@ -86,13 +87,15 @@ fn solve_one(
     item: Loaded,
     solver: Option<SolverFlag>,
     lambda_flag: Option<f64>,
+    tolerance: f64,
 ) -> Result<SolvedGame, CliError> {
     let name = path.display().to_string();
     let fail = |e: &dyn std::fmt::Display| CliError::Failure(format!("{name}: {e}"));
     match item {
         Loaded::Game(GameFile::Extensive(game)) => {
             let solver = solver.unwrap_or(SolverFlag::Qre);
-            solve_extensive(name.clone(), &game, solver, lambda_flag.unwrap_or(1.0)).map_err(|e| fail(&e))
+            solve_extensive(name.clone(), &game, solver, lambda_flag.unwrap_or(1.0), tolerance)
+                .map_err(|e| fail(&e))
         }
         Loaded::Scenario(game, default, scenario_lambda) => {
             let solver = solver.unwrap_or(match default {
@@ -104,6 +107,7 @@ fn solve_one(
                 &game,
                 solver,
                 lambda_flag.unwrap_or(scenario_lambda),
+                tolerance,
             )
             .map_err(|e| fail(&e))
         }
@@ -116,15 +120,31 @@ fn solve_one(
     }
 }
 
-fn solve_extensive(name: String, game: &Game, solver: SolverFlag, lambda: f64) -> Result<SolvedGame, String> {
+fn solve_extensive(
+    name: String,
+    game: &Game,
+    solver: SolverFlag,
+    lambda: f64,
+    tolerance: f64,
+) -> Result<SolvedGame, String> {
     let (profile, lambda) = match solver {
         SolverFlag::Spe => (solve_spe(game).map_err(|e| e.to_string())?, None),
         SolverFlag::Qre => {
             let config = QreConfig {
                 lambda,
+                tolerance,
                 ..QreConfig::default()
             };
-            (solve_qre(game, &config).map_err(|e| e.to_string())?, Some(lambda))
+            let profile = solve_qre(game, &config).map_err(|e| match e {
+                // Just above the bound: say what it is and how to move it.
+                SolveError::NotConverged { residual, .. } if residual > tolerance && residual <= 1e3 * tolerance => {
+                    format!(
+                        "{e}; the bound is {tolerance:e} (--tolerance), and at large λ × payoffs rounding alone leaves residuals near 1e-10"
+                    )
+                }
+                e => e.to_string(),
+            })?;
+            (profile, Some(lambda))
         }
         SolverFlag::Nash => {
             return Err("--solver nash is for normal-form (.nfg) games; use spe or qre".to_string());
