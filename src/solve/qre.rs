@@ -849,10 +849,12 @@ fn refine_on_actions(
 }
 
 /// The general tracer's corrector converges at |H| ≤ 1e-11, or when it stalls below
-/// this residual with moves below it too (the equations' rounding level grows with
+/// this residual with moves below [`STALL_MOVE`] (the equations' rounding level grows with
 /// λ · payoffs); its landing at the target accepts a residual up to this, and the
 /// answer must still pass the profile's residual check.
 const ROUNDING_STALL: f64 = 1e-9;
+/// Largest corrector move of such a stall.
+const STALL_MOVE: f64 = 1e-6;
 
 /// The general tracer. It starts at the centroid at λ = 0, or with `restart =
 /// Some((λ_at, λ_before))` at `restart_at` (per action log-probabilities at `λ_at`, a
@@ -992,8 +994,10 @@ fn trace(
                 // too long to stay on this branch reliably.
                 if norm > step.max(1e-3) || (it > 0 && norm > 0.5 * previous_norm) {
                     // Unless it stalls at the rounding level of the equations (1.1e-11
-                    // at λ ≈ 40 on a 707-node random game, with moves of 1e-12).
-                    converged = it > 0 && residual <= ROUNDING_STALL && norm <= ROUNDING_STALL;
+                    // at λ ≈ 40 on a 707-node random game, with moves of 1e-12; 2.6e-10
+                    // at λ ≈ 113 on a 509-node one, with moves above 1e-9), with moves
+                    // within the belief tracer's path tolerance.
+                    converged = it > 0 && residual <= ROUNDING_STALL && norm <= STALL_MOVE;
                     break;
                 }
                 previous_norm = norm;

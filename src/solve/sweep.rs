@@ -3198,27 +3198,35 @@ mod tests {
         }
     }
 
-    /// A random signaling game of 243 nodes at λ = 92.9 on which the general tracer's
-    /// corrector stalls at |H| ≈ 1.1e-11, just above its tolerance of 1e-11, at the
-    /// rounding level of its equations: every step failed, and so did the solve, by
-    /// either tracer. A stall below `ROUNDING_STALL` now converges; both tracers solve
-    /// it, to the same answer.
+    /// Random signaling games on which the general tracer's corrector stalls at the
+    /// rounding level of its equations: at |H| ≈ 1.1e-11 (just above its tolerance of
+    /// 1e-11) with moves of 1e-12 on the 243-node game at λ ≈ 77, at 2.6e-10 with moves
+    /// above 1e-9 on the 509-node game at λ ≈ 113. Every step there failed, and so did
+    /// the solve, by either tracer. Such a stall now converges; both tracers solve both
+    /// games, to the same answer.
     #[test]
     fn the_general_tracer_accepts_a_stall_at_the_rounding_level() {
-        let (players, nodes, seed, lambda) = (4, 120, 18084309255870258324, 92.92712563872202);
-        let (game, _, solved) = default_solve(players, nodes, seed, lambda);
-        let profile = solved.unwrap();
-        let reference = crate::solve::solve_qre(
-            &game,
-            &QreConfig {
-                lambda,
-                method: QreMethod::ArclengthOnActions,
-                ..QreConfig::default()
-            },
-        )
-        .unwrap();
-        let apart = largest_gap(&profile.probs, &reference.probs);
-        assert!(apart <= 1e-9, "{apart:e} from the general trace from λ = 0");
+        for (players, nodes, seed, lambda) in [
+            (4, 120, 18084309255870258324, 92.92712563872202),
+            (4, 254, 12777920319471069459, 131.66946144046378),
+        ] {
+            let (game, _, solved) = default_solve(players, nodes, seed, lambda);
+            let profile = solved.unwrap();
+            let reference = crate::solve::solve_qre(
+                &game,
+                &QreConfig {
+                    lambda,
+                    method: QreMethod::ArclengthOnActions,
+                    ..QreConfig::default()
+                },
+            )
+            .unwrap();
+            let apart = largest_gap(&profile.probs, &reference.probs);
+            assert!(
+                apart <= 1e-9,
+                "seed {seed}: {apart:e} from the general trace from λ = 0"
+            );
+        }
     }
 
     /// Random signaling games (35–167 nodes, λ = 22–60) on which the belief tracer gives
