@@ -279,21 +279,11 @@ pub(crate) fn solve_qre_into(
     // Whether the belief tracer gave up in this solve, so that its checkpoints are this
     // solve's.
     let mut gave_up = false;
-    if config.method != QreMethod::ArclengthOnActions
-        && let Some(sweep) = ws.qre.sweep.as_mut()
-    {
-        gave_up = true;
-        let traced = super::sweep::trace_beliefs_arclength(
-            game,
-            sweep,
-            config.lambda,
-            config.tolerance,
-            config.first_step.min(config.max_step),
-            config.max_step,
-            config.max_steps,
-        );
-        if finish_belief_trace(game, config, ws, profile, traced.is_ok()) {
-            return Ok(());
+    if config.method != QreMethod::ArclengthOnActions {
+        match belief_trace(game, config, ws, profile, false) {
+            Some(true) => return Ok(()),
+            Some(false) => gave_up = true,
+            None => {}
         }
     }
     ws.qre.general_traces += 1;
@@ -321,26 +311,7 @@ pub(crate) fn solve_qre_into(
                 }
             }
             ws.qre.handbacks += 1;
-            let s = &mut ws.qre;
-            let Some(sweep) = s.sweep.as_mut() else {
-                break;
-            };
-            let resume = super::sweep::Resume {
-                at: &s.hand_at,
-                before: &s.hand_before,
-                direction: &s.hand_dir,
-            };
-            let traced = super::sweep::resume_beliefs_arclength(
-                game,
-                sweep,
-                &resume,
-                config.lambda,
-                config.tolerance,
-                config.first_step.min(config.max_step),
-                config.max_step,
-                config.max_steps,
-            );
-            if finish_belief_trace(game, config, ws, profile, traced.is_ok()) {
+            if belief_trace(game, config, ws, profile, true) == Some(true) {
                 return Ok(());
             }
         }
@@ -350,6 +321,37 @@ pub(crate) fn solve_qre_into(
 
 /// Rounds in which the general tracer hands a solve back to the belief tracer.
 const MAX_HANDBACKS: u32 = 4;
+
+/// The belief tracer on `config`, from λ = 0 or, with `resume`, from the point the
+/// general tracer handed back (`hand_at`, `hand_before`, `hand_dir`), then
+/// [`finish_belief_trace`]: whether `profile` holds the QRE, or `None` when the game's
+/// sets cannot be ordered for the belief tracer.
+fn belief_trace(
+    game: &Game,
+    config: &QreConfig,
+    ws: &mut Workspace,
+    profile: &mut Profile,
+    resume: bool,
+) -> Option<bool> {
+    let s = &mut ws.qre;
+    let sweep = s.sweep.as_mut()?;
+    let resume = resume.then(|| super::sweep::Resume {
+        at: &s.hand_at,
+        before: &s.hand_before,
+        direction: &s.hand_dir,
+    });
+    let traced = super::sweep::trace_beliefs_arclength(
+        game,
+        sweep,
+        resume.as_ref(),
+        config.lambda,
+        config.tolerance,
+        config.first_step.min(config.max_step),
+        config.max_step,
+        config.max_steps,
+    );
+    Some(finish_belief_trace(game, config, ws, profile, traced.is_ok()))
+}
 
 /// After a belief trace: takes its answer if it `traced`, or refines a polish that
 /// stalled at the target on Gambit's equations. Whether `profile` holds the QRE.

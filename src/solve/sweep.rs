@@ -1663,11 +1663,9 @@ struct ArcBuffers {
     pivots: Vec<usize>,
     /// Where the reference tracer may take over if this trace gives up
     /// ([`Sweep::restart_point`]): `recent` is taken at an accepted point once the path
-    /// has run [`RESTART_SPACING`] since the previous one, which then moves to `older`;
-    /// `travel` is the arclength since `recent` was taken.
+    /// has run [`RESTART_SPACING`] since the previous one, which then moves to `older`.
     recent: Checkpoint,
     older: Checkpoint,
-    travel: f64,
     /// Arclength of the trace so far (the accepted steps' lengths).
     length: f64,
 }
@@ -1695,7 +1693,7 @@ impl Checkpoint {
 }
 
 /// Where a belief trace resumes from the general tracer (see
-/// [`resume_beliefs_arclength`]), in the tracer's coordinates (log-odds, λ).
+/// [`trace_beliefs_arclength`]), in the tracer's coordinates (log-odds, λ).
 pub(crate) struct Resume<'a> {
     /// The point on the branch it starts from.
     pub at: &'a [f64],
@@ -1743,7 +1741,6 @@ impl ArcBuffers {
             pivots: vec![0; n],
             recent: Checkpoint::default(),
             older: Checkpoint::default(),
-            travel: 0.0,
             length: 0.0,
         }
     }
@@ -1752,13 +1749,17 @@ impl ArcBuffers {
     /// arclength between them): shifts the checkpoints once the path has run
     /// [`RESTART_SPACING`] since the last one.
     fn checkpoint(&mut self, step: f64) {
-        self.travel += step;
         self.length += step;
-        if self.travel < RESTART_SPACING {
+        // (A resumed trace starts with its start point as `older`, at length 0, and no
+        // `recent`.)
+        let last = if self.recent.valid {
+            self.recent.length
+        } else {
+            0.0
+        };
+        if self.length - last < RESTART_SPACING {
             return;
         }
-        self.travel = 0.0;
-        // (A resumed trace starts with its start point as `older` and no `recent`.)
         if self.recent.valid {
             std::mem::swap(&mut self.older, &mut self.recent);
         }
@@ -2305,10 +2306,18 @@ fn max_abs(v: &[f64]) -> f64 {
 /// [`PATH_TOLERANCE`]; the first crossing of the target is interpolated and solved by
 /// Newton at fixed λ to [`FINAL_TOLERANCE`], and must stay next to the interpolated
 /// point (otherwise the step is halved). On success `s.prob` holds the QRE.
+///
+/// With `resume` (only after a trace of the same solve gave up: the payoffs are loaded
+/// and the buffers sized) the trace starts instead from a point of the branch the
+/// general tracer handed back, after it took over from this tracer's checkpoint and
+/// passed the point where this tracer gave up. The branch is oriented along
+/// `resume.direction`, and `resume.at` is the trace's first checkpoint, so that if this
+/// trace gives up too the general tracer can take over from there again.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn trace_beliefs_arclength(
     game: &Game,
     s: &mut Sweep,
+    resume: Option<&Resume>,
     target: f64,
     tolerance: f64,
     first_step: f64,
@@ -2320,64 +2329,19 @@ pub(crate) fn trace_beliefs_arclength(
     // No checkpoint of an earlier trace survives (`Sweep::restart_point`).
     s.arc.recent.valid = false;
     s.arc.older.valid = false;
-    if m > MAX_BELIEF_UNKNOWNS || s.nm > 16 {
-        return Err(GaveUp { lambda_reached: 0.0 });
+    s.arc.length = 0.0;
+    if resume.is_none() {
+        if m > MAX_BELIEF_UNKNOWNS || s.nm > 16 {
+            return Err(GaveUp { lambda_reached: 0.0 });
+        }
+        s.load_payoffs(game);
+        if s.arc.jac.len() != m * n {
+            s.arc = ArcBuffers::new(m);
+        }
     }
-    s.load_payoffs(game);
-    if s.arc.jac.len() != m * n {
-        s.arc = ArcBuffers::new(m);
-    }
-    trace_or_resume(game, s, None, target, tolerance, first_step, max_step, max_steps)
-}
-
-/// [`trace_beliefs_arclength`] from a point of the branch the general tracer handed
-/// back (after it took over from this tracer's checkpoint and passed the point where
-/// this tracer gave up) instead of from λ = 0. The branch is oriented along
-/// `resume.direction`, and `resume.at` is the trace's first checkpoint, so that if this
-/// trace gives up too the general tracer can take over from there again.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn resume_beliefs_arclength(
-    game: &Game,
-    s: &mut Sweep,
-    resume: &Resume,
-    target: f64,
-    tolerance: f64,
-    first_step: f64,
-    max_step: f64,
-    max_steps: usize,
-) -> Result<(), GaveUp> {
-    // Only after `trace_beliefs_arclength` gave up in the same solve: the payoffs are
-    // loaded and the buffers sized.
-    trace_or_resume(
-        game,
-        s,
-        Some(resume),
-        target,
-        tolerance,
-        first_step,
-        max_step,
-        max_steps,
-    )
-}
-
-#[allow(clippy::too_many_arguments)]
-fn trace_or_resume(
-    game: &Game,
-    s: &mut Sweep,
-    resume: Option<&Resume>,
-    target: f64,
-    tolerance: f64,
-    first_step: f64,
-    max_step: f64,
-    max_steps: usize,
-) -> Result<(), GaveUp> {
     s.stalled_at_target = false;
     s.stiff_steps = 0;
     let mut arc = std::mem::take(&mut s.arc);
-    arc.recent.valid = false;
-    arc.older.valid = false;
-    arc.travel = 0.0;
-    arc.length = 0.0;
     let result = trace_arc(
         game, s, &mut arc, resume, target, tolerance, first_step, max_step, max_steps,
     );
@@ -3070,6 +3034,17 @@ mod tests {
         a.iter().zip(b).fold(0.0f64, |m, (x, y)| m.max((x - y).abs()))
     }
 
+    /// The largest gap between `probs` and the answer of the general tracer (Gambit's
+    /// formulation) traced from λ = 0 with its own steps.
+    fn gap_to_general_trace(game: &Game, lambda: f64, probs: &[f64]) -> f64 {
+        let config = QreConfig {
+            lambda,
+            method: QreMethod::ArclengthOnActions,
+            ..QreConfig::default()
+        };
+        largest_gap(probs, &solve_qre(game, &config).unwrap().probs)
+    }
+
     /// Stiff stretches engage where they should: on `signal_3p_two_receivers` from
     /// λ ≈ 20 on (entries of the Jacobian near 10⁵), and on the 323-node 4-player game
     /// at λ = 20, where the path is about 2,400 ordinary steps long. (That the answers
@@ -3085,7 +3060,8 @@ mod tests {
             let game = crate::gambit::parse_efg(&source, &path).unwrap();
             let layout = Layout::new(&game);
             let mut s = Sweep::new(&game, &layout).expect("the sets order");
-            let traced = trace_beliefs_arclength(&game, &mut s, lambda, 1e-10, 0.2, f64::INFINITY, 100_000);
+            let traced =
+                trace_beliefs_arclength(&game, &mut s, None, lambda, 1e-10, 0.2, f64::INFINITY, 100_000);
             assert!(traced.is_ok() || s.stalled_at_target, "{file} at λ = {lambda}");
             assert!(s.stiff_steps > 0, "{file} at λ = {lambda}: no stiff step");
         }
@@ -3110,7 +3086,8 @@ mod tests {
             let game = random_signaling_game(players, nodes, seed);
             let layout = Layout::new(&game);
             let mut s = Sweep::new(&game, &layout).expect("the sets order");
-            let traced = trace_beliefs_arclength(&game, &mut s, lambda, 1e-10, 0.2, f64::INFINITY, 100_000);
+            let traced =
+                trace_beliefs_arclength(&game, &mut s, None, lambda, 1e-10, 0.2, f64::INFINITY, 100_000);
             assert!(
                 traced.is_ok(),
                 "seed {seed}: gave up at λ = {:?}",
@@ -3212,16 +3189,7 @@ mod tests {
         ] {
             let (game, _, solved) = default_solve(players, nodes, seed, lambda);
             let profile = solved.unwrap();
-            let reference = crate::solve::solve_qre(
-                &game,
-                &QreConfig {
-                    lambda,
-                    method: QreMethod::ArclengthOnActions,
-                    ..QreConfig::default()
-                },
-            )
-            .unwrap();
-            let apart = largest_gap(&profile.probs, &reference.probs);
+            let apart = gap_to_general_trace(&game, lambda, &profile.probs);
             assert!(
                 apart <= 1e-9,
                 "seed {seed}: {apart:e} from the general trace from λ = 0"
@@ -3255,16 +3223,7 @@ mod tests {
                 (1, restarts, 0, handbacks),
                 "seed {seed}: (fallbacks, restarts, failed restarts, hand-backs)"
             );
-            let reference = crate::solve::solve_qre(
-                &game,
-                &QreConfig {
-                    lambda,
-                    method: QreMethod::ArclengthOnActions,
-                    ..QreConfig::default()
-                },
-            )
-            .unwrap();
-            let apart = largest_gap(&profile.probs, &reference.probs);
+            let apart = gap_to_general_trace(&game, lambda, &profile.probs);
             assert!(
                 apart <= 1e-9,
                 "seed {seed}: {apart:e} from the general trace from λ = 0"
