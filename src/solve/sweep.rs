@@ -1358,8 +1358,7 @@ impl Sweep {
     ) -> Option<(f64, f64)> {
         let m = self.n_reduced();
         let mut arc = std::mem::take(&mut self.arc);
-        let found = arc.older.valid && arc.older.at.len() == m + 1;
-        let lambdas = found.then(|| {
+        let lambdas = arc.older.valid.then(|| {
             self.eval_r(game, &arc.older.before, &mut arc.g);
             self.log_probs(arc.older.before[m], before);
             self.eval_r(game, &arc.older.at, &mut arc.g);
