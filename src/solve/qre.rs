@@ -335,10 +335,12 @@ fn belief_trace(
 ) -> Option<bool> {
     let s = &mut ws.qre;
     let sweep = s.sweep.as_mut()?;
+    // (The hand-back buffers hold every log-odds; the tracer's unknowns come first.)
+    let n = sweep.n_reduced() + 1;
     let resume = resume.then(|| super::sweep::Resume {
-        at: &s.hand_at,
-        before: &s.hand_before,
-        direction: &s.hand_dir,
+        at: &s.hand_at[..n],
+        before: &s.hand_before[..n],
+        direction: &s.hand_dir[..n],
     });
     let traced = super::sweep::trace_beliefs_arclength(
         game,
@@ -1084,7 +1086,7 @@ fn hand_point(ws: &mut Workspace, z: &[f64], accepted: bool) -> f64 {
     let nv = s.var_action.len();
     let m = sweep.n_reduced();
     for v in [&mut s.hand_at, &mut s.hand_before, &mut s.hand_dir] {
-        v.resize(m + 1, 0.0);
+        v.resize(sweep.n_odds() + 1, 0.0);
     }
     s.hand_actions.resize(s.prob.len(), 0.0);
     s.hand_reach.resize(s.log_reach.len(), 0.0);
@@ -1110,9 +1112,9 @@ fn hand_point(ws: &mut Workspace, z: &[f64], accepted: bool) -> f64 {
         &mut s.hand_reach,
         &mut s.hand_dir,
     );
-    s.hand_at
+    s.hand_at[..=m]
         .iter()
-        .zip(&s.hand_before)
+        .zip(&s.hand_before[..=m])
         .map(|(a, b)| (a - b) * (a - b))
         .sum::<f64>()
         .sqrt()

@@ -33,6 +33,7 @@
 // Index loops mirror the math of the passes over several parallel arrays.
 #![allow(clippy::needless_range_loop)]
 
+mod basis;
 mod lanes;
 
 use super::fastexp::exp_nonpositive;
@@ -163,6 +164,28 @@ pub(crate) struct Sweep {
     red_full: Vec<u32>,
     red_ref: Vec<u32>,
     red_sets: Vec<(u32, u32)>,
+    /// Independent log-odds (see `basis`): when `reduced`, the tracer's unknowns are
+    /// the log-odds `free[t]` only, and every other log-odds `dep_odds[i]` is
+    /// `dep_const[i] + Σ c · z[t]` over its terms `dep_terms[dep_start[i]..dep_start[i + 1]]`
+    /// (unknown `t`, `c`). The relations are found once; the constants come from the
+    /// chance probabilities, when the numbers load, and `reduced` is off for numbers
+    /// that leave a constant infinite (a chance probability of 0 on a path).
+    free: Vec<u32>,
+    dep_odds: Vec<u32>,
+    dep_start: Vec<u32>,
+    dep_terms: Vec<(u32, f64)>,
+    dep_const: Vec<f64>,
+    reduced: bool,
+    /// Per unknown `t`, when reduced: the log-odds a unit change of `t` moves, with
+    /// their changes (`free[t]` first, with 1), `col_terms[col_start[t]..col_start[t + 1]]`,
+    /// and the range of `affected` listing the sets whose action values then move.
+    col_start: Vec<u32>,
+    col_terms: Vec<(u32, f64)>,
+    col_affected: Vec<(u32, u32)>,
+    /// Scratch of every log-odds (and λ) of a reduced point, and of its G.
+    z_all: Vec<f64>,
+    z_all2: Vec<f64>,
+    g_all: Vec<f64>,
     /// Full-size scratch of the reduced passes: (log-beliefs, λ) and a direction.
     x_full: Vec<f64>,
     d_full: Vec<f64>,
@@ -414,6 +437,7 @@ impl Sweep {
             .map(|(&j, &first)| (s.belief_nodes[j as usize], s.belief_nodes[first as usize]))
             .collect();
         s.build_affected(game);
+        s.find_relations(game);
         s.lanes_fit = s.ops.iter().all(|op| op.k <= 64);
         let m = s.belief_nodes.len();
         s.mbase = vec![0.0; game.n_nodes() * s.nm];
@@ -517,13 +541,149 @@ impl Sweep {
         }
     }
 
-    /// Copies the movers' outcome payoffs into `mbase` (after the numbers were refilled).
+    /// Finds the relations among the log-odds (see `basis` and the field `free`): each
+    /// log-odds as ±1 per player action on the two paths below their common ancestor.
+    fn find_relations(&mut self, game: &Game) {
+        let r = self.red_full.len();
+        if r < 2 {
+            return;
+        }
+        let mut is_chance = vec![false; game.n_actions()];
+        for op in self.ops.iter().filter(|op| op.col == u32::MAX) {
+            is_chance[op.off as usize..(op.off + op.k) as usize].fill(true);
+        }
+        let mut depth = vec![0u32; game.n_nodes()];
+        for n in 1..game.n_nodes() {
+            depth[n] = depth[game.node_parent[n] as usize] + 1;
+        }
+        let mut rows = Vec::with_capacity(r);
+        let mut row: Vec<(u32, f64)> = Vec::new();
+        for &(a, b) in &self.odds_pairs {
+            row.clear();
+            let (mut a, mut b) = (a as usize, b as usize);
+            while a != b {
+                let (node, sign) = if depth[a] >= depth[b] {
+                    (&mut a, 1.0)
+                } else {
+                    (&mut b, -1.0)
+                };
+                let action = game.node_in_action[*node];
+                if !is_chance[action as usize] {
+                    row.push((action, sign));
+                }
+                *node = game.node_parent[*node] as usize;
+            }
+            row.sort_unstable_by_key(|&(c, _)| c);
+            // The same action on both paths (at two nodes of one set) cancels.
+            let mut merged: Vec<(u32, f64)> = Vec::with_capacity(row.len());
+            for &(c, x) in &row {
+                match merged.last_mut() {
+                    Some(last) if last.0 == c => last.1 += x,
+                    _ => merged.push((c, x)),
+                }
+            }
+            merged.retain(|&(_, x)| x != 0.0);
+            rows.push(merged);
+        }
+        let budget = 64 * game.n_nodes() + 1_000_000;
+        let Some(relations) = basis::independent_rows(&rows, budget) else {
+            return;
+        };
+        if relations.dependent.is_empty() {
+            return;
+        }
+        let k = relations.free.len();
+        self.free = relations.free;
+        self.dep_start = vec![0];
+        let mut per_column: Vec<Vec<(u32, f64)>> = self.free.iter().map(|&o| vec![(o, 1.0)]).collect();
+        for (o, terms) in &relations.dependent {
+            self.dep_odds.push(*o);
+            for &(t, c) in terms {
+                self.dep_terms.push((t, c));
+                per_column[t as usize].push((*o, c));
+            }
+            self.dep_start.push(self.dep_terms.len() as u32);
+        }
+        self.dep_const = vec![0.0; self.dep_odds.len()];
+        self.col_start = vec![0];
+        for terms in &per_column {
+            self.col_terms.extend_from_slice(terms);
+            self.col_start.push(self.col_terms.len() as u32);
+        }
+        // Each unknown's sets to visit: the union of its log-odds' sets' lists.
+        let limit = 8 * game.n_nodes() + 100_000;
+        if !self.affected.is_empty() {
+            let mut list: Vec<u32> = Vec::new();
+            for terms in &per_column {
+                list.clear();
+                for &(o, _) in terms {
+                    let (a, b) = self.affected_range[self.red_op[o as usize] as usize];
+                    list.extend_from_slice(&self.affected[a as usize..b as usize]);
+                }
+                list.sort_unstable();
+                list.dedup();
+                if self.affected.len() + list.len() > limit {
+                    self.col_affected.clear();
+                    break;
+                }
+                let start = self.affected.len() as u32;
+                self.affected.extend_from_slice(&list);
+                self.col_affected.push((start, self.affected.len() as u32));
+            }
+        }
+        self.z_all = vec![0.0; r + 1];
+        self.z_all2 = vec![0.0; r + 1];
+        self.g_all = vec![0.0; r];
+        debug_assert_eq!(self.col_start.len(), k + 1);
+    }
+
+    /// The constants of the relations among the log-odds for the loaded chance
+    /// probabilities (see the field `free`), and whether they are all finite.
+    fn load_relations(&mut self) {
+        self.reduced = false;
+        if self.dep_odds.is_empty() {
+            return;
+        }
+        // ln P of the chance actions only along the paths.
+        let mut per_action = std::mem::take(&mut self.dlogp);
+        per_action.fill(0.0);
+        for op in self.ops.iter().filter(|op| op.col == u32::MAX) {
+            let range = op.off as usize..(op.off + op.k) as usize;
+            per_action[range.clone()].copy_from_slice(&self.chance_logp[range]);
+        }
+        let mut reach = std::mem::take(&mut self.dlog_reach);
+        path_sums(&self.reach_steps, &per_action, &mut reach);
+        let constant = |j: usize| {
+            let (a, b) = self.odds_pairs[j];
+            reach[a as usize] - reach[b as usize]
+        };
+        let mut finite = true;
+        for i in 0..self.dep_odds.len() {
+            let range = self.dep_start[i] as usize..self.dep_start[i + 1] as usize;
+            let mut d = constant(self.dep_odds[i] as usize);
+            for &(t, c) in &self.dep_terms[range] {
+                d -= c * constant(self.free[t as usize] as usize);
+            }
+            finite &= d.is_finite();
+            self.dep_const[i] = d;
+        }
+        per_action.fill(0.0);
+        reach.fill(0.0);
+        self.dlogp = per_action;
+        self.dlog_reach = reach;
+        self.reduced = finite;
+    }
+
+    /// Copies the movers' outcome payoffs into `mbase` and the logarithms of the chance
+    /// probabilities into `chance_logp` (after the numbers were refilled), and sets the
+    /// constants of the relations among the log-odds.
     fn load_payoffs(&mut self, game: &Game) {
         self.cached_lambda = None;
         self.values_loaded = false;
         for (l, &p) in self.chance_logp.iter_mut().zip(&game.chance_probs) {
             *l = if p > 0.0 { p.ln() } else { f64::NEG_INFINITY };
         }
+        self.load_relations();
         let nm = self.nm;
         for node in 0..game.n_nodes() {
             let base = &mut self.mbase[node * nm..node * nm + nm];
@@ -1253,10 +1413,11 @@ impl Sweep {
     /// [`Sweep::eval_r`] point (log-beliefs and λ `z`) in direction `dir` (m + 1
     /// entries: log-beliefs, then λ).
     ///
-    /// With `only`, the pass visits just the sets of `affected_range[only]`: the
-    /// direction must then move nothing but that set's beliefs (the other sets keep
+    /// With `only`, the pass visits just the sets of that range of `affected` (a set's
+    /// list, or an unknown's in `col_affected`): the direction must then move nothing
+    /// but the beliefs of the sets whose lists were merged into it (the other sets keep
     /// `dlogp` and node derivatives 0).
-    fn tangent_pass(&mut self, z: &[f64], dir: &[f64], only: Option<usize>) {
+    fn tangent_pass(&mut self, z: &[f64], dir: &[f64], only: Option<(u32, u32)>) {
         if only.is_some() {
             if self.dlogp_full {
                 self.dlogp.fill(0.0);
@@ -1301,8 +1462,7 @@ impl Sweep {
             dlambda,
         };
         match only {
-            Some(i) => {
-                let (a, b) = self.affected_range[i];
+            Some((a, b)) => {
                 let list = &self.affected[a as usize..b as usize];
                 for &j in list {
                     let op = &self.ops[j as usize];
@@ -1393,7 +1553,7 @@ impl Sweep {
             }
         }
         path_sums(&self.reach_steps, per_action, reach);
-        let r = self.n_reduced();
+        let r = self.red_full.len();
         for j in 0..r {
             let (a, b) = self.odds_pairs[j];
             let (a, b) = (reach[a as usize], reach[b as usize]);
@@ -1405,7 +1565,20 @@ impl Sweep {
                 (a - b).clamp(-ODDS_BOUND, ODDS_BOUND)
             };
         }
-        out[r] = lambda;
+        // Reduced: only the free log-odds (ascending, so `free[t] ≥ t`).
+        let k = self.n_reduced();
+        if self.reduced {
+            for t in 0..k {
+                out[t] = out[self.free[t] as usize];
+            }
+        }
+        out[k] = lambda;
+    }
+
+    /// Number of log-odds of all the sets with beliefs (the tracer's unknowns unless
+    /// reduced): [`Sweep::odds_of`] needs this many entries, plus one.
+    pub(crate) fn n_odds(&self) -> usize {
+        self.red_full.len()
     }
 
     /// The arclength of the last belief trace from its older checkpoint (the one
@@ -1414,9 +1587,34 @@ impl Sweep {
         self.arc.length - self.arc.older.length
     }
 
-    /// Number of the arclength tracer's unknowns (log-odds).
+    /// Number of the arclength tracer's unknowns (log-odds): the independent ones
+    /// when reduced (see the field `free`).
     pub(crate) fn n_reduced(&self) -> usize {
-        self.red_full.len()
+        if self.reduced {
+            self.free.len()
+        } else {
+            self.red_full.len()
+        }
+    }
+
+    /// Every log-odds of the reduced point `z` (the free ones, then λ) into `out`; with
+    /// `constants` false, of the direction `z` (or the G values, without λ).
+    fn all_odds(&self, z: &[f64], out: &mut [f64], constants: bool) {
+        let k = self.free.len();
+        for t in 0..k {
+            out[self.free[t] as usize] = z[t];
+        }
+        for (i, &o) in self.dep_odds.iter().enumerate() {
+            let range = self.dep_start[i] as usize..self.dep_start[i + 1] as usize;
+            let mut v = if constants { self.dep_const[i] } else { 0.0 };
+            for &(t, c) in &self.dep_terms[range] {
+                v += c * z[t as usize];
+            }
+            out[o as usize] = v;
+        }
+        if z.len() > k {
+            out[self.red_full.len()] = z[k];
+        }
     }
 
     /// Log-beliefs (and λ) of the log-odds point `z` into `x_full`.
@@ -1424,10 +1622,26 @@ impl Sweep {
         let r = self.red_full.len();
         let m = self.belief_nodes.len();
         self.x_full[..m].fill(0.0);
+        if self.reduced {
+            let mut all = std::mem::take(&mut self.z_all);
+            self.all_odds(z, &mut all, true);
+            for j in 0..r {
+                self.x_full[self.red_full[j] as usize] = all[j];
+            }
+            self.x_full[m] = all[r];
+            self.z_all = all;
+            return;
+        }
         for j in 0..r {
             self.x_full[self.red_full[j] as usize] = z[j];
         }
         self.x_full[m] = z[r];
+    }
+
+    /// The log-odds of unknown `t`: `free[t]` when reduced.
+    #[inline]
+    fn odds_index(&self, t: usize) -> usize {
+        if self.reduced { self.free[t] as usize } else { t }
     }
 
     /// G in log-odds, `Y(z, λ) − z`, into `g` (r entries): one backward pass (profile
@@ -1435,7 +1649,7 @@ impl Sweep {
     /// Y_j is the log reach difference ln P(node_j) − ln P(node_0), clamped to ±`ODDS_BOUND`
     /// (0 when neither is reached): no normalisation is needed.
     fn eval_r(&mut self, game: &Game, z: &[f64], g: &mut [f64]) {
-        let r = self.red_full.len();
+        let r = self.n_reduced();
         let m = self.belief_nodes.len();
         self.expand(z);
         let x = std::mem::take(&mut self.x_full);
@@ -1443,7 +1657,7 @@ impl Sweep {
         self.x_full = x;
         path_sums(&self.reach_steps, &self.logp, &mut self.log_reach);
         for j in 0..r {
-            g[j] = self.reach_odds(j) - z[j];
+            g[j] = self.reach_odds(self.odds_index(j)) - z[j];
         }
         self.u_next_fresh = false;
     }
@@ -1474,21 +1688,39 @@ impl Sweep {
     /// (r + 1 entries) into `out`.
     /// With `only`, the tangent pass is restricted as in [`Sweep::tangent_pass`].
     fn directional_r(&mut self, z: &[f64], dir: &[f64], out: &mut [f64], only: Option<usize>) {
-        let r = self.red_full.len();
+        let r = self.n_reduced();
         let m = self.belief_nodes.len();
         self.expand(z);
         self.d_full.fill(0.0);
-        for j in 0..r {
-            self.d_full[self.red_full[j] as usize] = dir[j];
+        if self.reduced {
+            let mut all = std::mem::take(&mut self.z_all2);
+            self.all_odds(dir, &mut all, false);
+            for (j, &f) in self.red_full.iter().enumerate() {
+                self.d_full[f as usize] = all[j];
+            }
+            self.z_all2 = all;
+        } else {
+            for j in 0..r {
+                self.d_full[self.red_full[j] as usize] = dir[j];
+            }
         }
         self.d_full[m] = dir[r];
         let x = std::mem::take(&mut self.x_full);
         let d = std::mem::take(&mut self.d_full);
+        // The sets a unit direction on one unknown moves.
+        let only = only.map(|c| {
+            if self.reduced {
+                self.col_affected[c]
+            } else {
+                self.affected_range[self.red_op[c] as usize]
+            }
+        });
         self.tangent_pass(&x, &d, only);
         self.x_full = x;
         self.d_full = d;
         // dY_j = d ln P(node_j) − d ln P(node_0), 0 where Y_j is clamped.
-        for j in 0..r {
+        for t in 0..r {
+            let j = self.odds_index(t);
             let (a, b) = self.odds_pairs[j];
             let (a, b) = (a as usize, b as usize);
             let neither = self.log_reach[a] == f64::NEG_INFINITY && self.log_reach[b] == f64::NEG_INFINITY;
@@ -1497,7 +1729,7 @@ impl Sweep {
             } else {
                 self.dlog_reach[a] - self.dlog_reach[b]
             };
-            out[j] = dy - dir[j];
+            out[t] = dy - dir[t];
         }
     }
 
@@ -1528,13 +1760,16 @@ impl Sweep {
             self.jacobian_lanes(z, jac, stride, cols);
             return;
         }
-        let r = self.red_full.len();
+        let r = self.n_reduced();
+        // (Reduced, a unit direction moves several log-odds: `col_affected` lists the
+        // sets, unless the lists grew too long.)
+        let lists = !self.affected.is_empty() && (!self.reduced || !self.col_affected.is_empty());
         dir.fill(0.0);
         for c in 0..cols {
             dir[c] = 1.0;
             // A unit direction on a log-odds moves only its set's beliefs: the pass
             // visits that set and the sets above it (when the lists were built).
-            let only = (c < r && !self.affected.is_empty()).then(|| self.red_op[c] as usize);
+            let only = (c < r && lists).then_some(c);
             self.directional_r(z, dir, col, only);
             dir[c] = 0.0;
             for i in 0..r {
@@ -1546,7 +1781,19 @@ impl Sweep {
     /// The beliefs, in probability, of the log-odds point `v` into `out` (per set with
     /// several nodes, its first node and then the others), computed as
     /// [`Sweep::odds_distance`] computes them.
-    fn belief_probs(&self, v: &[f64], out: &mut Vec<f64>) {
+    fn belief_probs(&mut self, v: &[f64], out: &mut Vec<f64>) {
+        if self.reduced {
+            let mut all = std::mem::take(&mut self.z_all);
+            self.all_odds(v, &mut all, true);
+            self.belief_probs_all(&all, out);
+            self.z_all = all;
+        } else {
+            self.belief_probs_all(v, out);
+        }
+    }
+
+    /// [`Sweep::belief_probs`] of every log-odds.
+    fn belief_probs_all(&self, v: &[f64], out: &mut Vec<f64>) {
         out.clear();
         for &(start, len) in &self.red_sets {
             let range = start as usize..(start + len) as usize;
@@ -1559,7 +1806,29 @@ impl Sweep {
     }
 
     /// Largest difference of the beliefs of two log-odds points, in probability.
-    fn odds_distance(&self, a: &[f64], b: &[f64]) -> f64 {
+    fn odds_distance(&mut self, a: &[f64], b: &[f64]) -> f64 {
+        if self.reduced {
+            let (mut all_a, mut all_b) = (std::mem::take(&mut self.z_all), std::mem::take(&mut self.z_all2));
+            self.all_odds(a, &mut all_a, true);
+            self.all_odds(b, &mut all_b, true);
+            let d = self.odds_distance_all(&all_a, &all_b);
+            (self.z_all, self.z_all2) = (all_a, all_b);
+            d
+        } else {
+            self.odds_distance_all(a, b)
+        }
+    }
+
+    /// [`Sweep::odds_distance`] of `w` and `u_pred`.
+    fn distance_to_prediction(&mut self, w: &[f64]) -> f64 {
+        let u_pred = std::mem::take(&mut self.u_pred);
+        let d = self.odds_distance(w, &u_pred[..w.len()]);
+        self.u_pred = u_pred;
+        d
+    }
+
+    /// [`Sweep::odds_distance`] of every log-odds.
+    fn odds_distance_all(&self, a: &[f64], b: &[f64]) -> f64 {
         let mut worst = 0.0f64;
         for &(start, len) in &self.red_sets {
             let range = start as usize..(start + len) as usize;
@@ -1577,7 +1846,22 @@ impl Sweep {
     /// `4 μ_j (1 − μ_j)`, where `μ_j` is the belief of unknown `j`'s node: the first-order
     /// change of that belief that correcting the log-odds would make, up to the factor 4
     /// (which makes the weight 1 at μ_j = 1/2).
-    fn belief_residual(&self, z: &[f64], g: &[f64]) -> f64 {
+    fn belief_residual(&mut self, z: &[f64], g: &[f64]) -> f64 {
+        if self.reduced {
+            // G of the dependent log-odds is the same combination of the free ones'.
+            let (mut all_z, mut all_g) = (std::mem::take(&mut self.z_all), std::mem::take(&mut self.g_all));
+            self.all_odds(z, &mut all_z, true);
+            self.all_odds(g, &mut all_g, false);
+            let worst = self.belief_residual_all(&all_z, &all_g);
+            (self.z_all, self.g_all) = (all_z, all_g);
+            worst
+        } else {
+            self.belief_residual_all(z, g)
+        }
+    }
+
+    /// [`Sweep::belief_residual`] of every log-odds.
+    fn belief_residual_all(&self, z: &[f64], g: &[f64]) -> f64 {
         let mut worst = 0.0f64;
         for &(start, len) in &self.red_sets {
             let range = start as usize..(start + len) as usize;
@@ -2323,18 +2607,18 @@ pub(crate) fn trace_beliefs_arclength(
     max_step: f64,
     max_steps: usize,
 ) -> Result<(), GaveUp> {
-    let m = s.n_reduced();
-    let n = m + 1;
     // No checkpoint of an earlier trace survives (`Sweep::restart_point`).
     s.arc.recent.valid = false;
     s.arc.older.valid = false;
     s.arc.length = 0.0;
     if resume.is_none() {
-        if m > MAX_BELIEF_UNKNOWNS || s.nm > 16 {
+        if s.n_odds() > MAX_BELIEF_UNKNOWNS || s.nm > 16 {
             return Err(GaveUp { lambda_reached: 0.0 });
         }
+        // (The number of unknowns depends on the loaded numbers: see `Sweep::reduced`.)
         s.load_payoffs(game);
-        if s.arc.jac.len() != m * n {
+        let m = s.n_reduced();
+        if s.arc.z.len() != m + 1 {
             s.arc = ArcBuffers::new(m);
         }
     }
@@ -2913,12 +3197,12 @@ fn polish_at_target(
             let residual = s.residual(&s.u_next, target);
             if residual > 0.25 * tolerance {
                 if r <= 1e-14 || stalled {
-                    let near = s.odds_distance(&arc.w[..m], &s.u_pred[..m]) <= move_bound;
+                    let near = s.distance_to_prediction(&arc.w[..m]) <= move_bound;
                     s.stalled_at_target = r <= 1e-8 && residual <= STALLED_RESIDUAL && near;
                     return false;
                 }
             } else {
-                return s.odds_distance(&arc.w[..m], &s.u_pred[..m]) <= move_bound;
+                return s.distance_to_prediction(&arc.w[..m]) <= move_bound;
             }
         }
         exact_step = false;
@@ -2978,7 +3262,7 @@ fn polish_at_target(
     }
     s.ensure_u_next();
     let residual = s.residual(&s.u_next, target);
-    let near = s.odds_distance(&arc.w[..m], &s.u_pred[..m]) <= move_bound;
+    let near = s.distance_to_prediction(&arc.w[..m]) <= move_bound;
     if residual <= 0.25 * tolerance {
         return near;
     }
@@ -3196,7 +3480,7 @@ mod tests {
         }
     }
 
-    /// Random signaling games (35–167 nodes, λ = 22–60) on which the belief tracer gives
+    /// Random signaling games (35–269 nodes, λ = 22–60) on which the belief tracer gives
     /// up next to a nearly singular point: the general tracer takes over from the
     /// trace's older checkpoint instead of from λ = 0. On the first game it finishes the
     /// solve; on the second it hands back to a belief trace once past the point where
@@ -3208,7 +3492,7 @@ mod tests {
         for (players, nodes, seed, lambda, restarts, handbacks) in [
             (3, 69, 13523078966314126852, 59.745807253098754, 1, 0),
             (3, 15, 9855992274831927953, 24.136055855412874, 1, 1),
-            (2, 82, 8915105867051480043, 22.566745290774726, 2, 2),
+            (3, 133, 3371864703792090614, 21.736928927246634, 2, 2),
         ] {
             let (game, ws, solved) = default_solve(players, nodes, seed, lambda);
             let profile = solved.unwrap();
@@ -3328,16 +3612,101 @@ mod tests {
         }
     }
 
+    /// G of all log-odds (an unreduced pass at the point the reduced point `z` expands
+    /// to) gives the reduced G on the free log-odds, to the bit, and on each dependent
+    /// one the combination of the free ones' that the relations state.
+    fn check_relations(game: &Game, s: &mut Sweep, z: &[f64]) {
+        let (r, k) = (s.n_odds(), s.n_reduced());
+        let mut g = vec![0.0; k];
+        s.eval_r(game, z, &mut g);
+        let mut all = vec![0.0; r + 1];
+        s.all_odds(z, &mut all, true);
+        s.reduced = false;
+        let mut g_all = vec![0.0; r];
+        s.eval_r(game, &all, &mut g_all);
+        s.reduced = true;
+        for t in 0..k {
+            assert_eq!(g[t], g_all[s.free[t] as usize], "unknown {t}");
+        }
+        for (i, &o) in s.dep_odds.iter().enumerate() {
+            let terms = &s.dep_terms[s.dep_start[i] as usize..s.dep_start[i + 1] as usize];
+            let combo: f64 = terms.iter().map(|&(t, c)| c * g[t as usize]).sum();
+            let gap = (g_all[o as usize] - combo).abs();
+            assert!(gap <= 1e-12 * (1.0 + combo.abs()), "log-odds {o}: {gap:e}");
+        }
+    }
+
+    /// `signal_3p_two_receivers`: each receiver holds beliefs over (type, the other
+    /// receiver's move) without seeing that move, so of its 12 log-odds 6 are free, and
+    /// the relations hold at arbitrary points. So they do on random signaling games
+    /// whose relations have constants from the chance probabilities. With a chance
+    /// probability of 0 a constant is infinite and the tracer keeps every log-odds.
+    #[test]
+    fn dependent_log_odds_follow_the_free_ones() {
+        let source = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/golden/gambit/signal_3p_two_receivers.efg"
+        ));
+        let mut game = crate::gambit::parse_efg(source, "two_receivers.efg").unwrap();
+        let layout = Layout::new(&game);
+        let mut s = Sweep::new(&game, &layout).expect("orders");
+        s.load_payoffs(&game);
+        assert!(s.reduced);
+        assert_eq!((s.n_odds(), s.n_reduced()), (12, 6));
+        let point = |k: usize, case: usize, lambda: f64| -> Vec<f64> {
+            let mut z: Vec<f64> = (0..k)
+                .map(|t| ((t * 5 + case * 3) % 7) as f64 * 0.6 - 1.8)
+                .collect();
+            z.push(lambda);
+            z
+        };
+        for (case, lambda) in [0.3, 5.0, 60.0].into_iter().enumerate() {
+            check_relations(&game, &mut s, &point(6, case, lambda));
+        }
+        let mut with_constants = 0;
+        for seed in 0..30u64 {
+            let random = crate::solve::random::random_signaling_game(
+                2 + seed as usize % 3,
+                40 + 7 * seed as usize,
+                seed,
+            );
+            let layout = Layout::new(&random);
+            let mut s = Sweep::new(&random, &layout).expect("orders");
+            s.load_payoffs(&random);
+            if !s.reduced || s.dep_const.iter().all(|&d| d == 0.0) {
+                continue;
+            }
+            with_constants += 1;
+            let k = s.n_reduced();
+            for (case, lambda) in [0.3, 5.0, 60.0].into_iter().enumerate() {
+                check_relations(&random, &mut s, &point(k, case, lambda));
+            }
+        }
+        assert!(with_constants >= 5, "{with_constants} games with constants");
+        // A type of probability 0: the type log-odds are infinite.
+        let first_chance = (0..game.n_actions())
+            .find(|&a| game.chance_probs[a] > 0.0)
+            .unwrap();
+        game.chance_probs[first_chance] = 0.0;
+        game.chance_probs[first_chance + 1] = 1.0;
+        s.load_payoffs(&game);
+        assert!(!s.reduced);
+        assert_eq!(s.n_reduced(), 12);
+    }
+
     /// The lane passes give the Jacobian of the column passes, to the bit (up to the
     /// sign of zero), on eight random signaling games with 3 or more belief unknowns, at
-    /// points off the branch (arbitrary log-odds) and several λ.
+    /// points off the branch (arbitrary log-odds) and several λ. Most of the games have
+    /// dependent log-odds (a unit direction then moves several sets' beliefs); at least
+    /// one has none.
     #[test]
     fn lane_jacobian_is_the_column_jacobian() {
         use crate::solve::random::random_signaling_game;
         let mut checked = 0;
         let mut sizes = Vec::new();
+        let mut reduced = Vec::new();
         for seed in 0..40u64 {
-            let (players, nodes) = (2 + seed as usize % 2, [12, 30, 60, 120, 200][seed as usize % 5]);
+            let (players, nodes) = (2 + seed as usize % 2, [12, 30, 60, 120, 400][seed as usize % 5]);
             let game = random_signaling_game(players, nodes, seed);
             let layout = Layout::new(&game);
             let mut s = Sweep::new(&game, &layout).expect("signaling games order");
@@ -3348,6 +3717,7 @@ mod tests {
                 continue;
             }
             sizes.push(r);
+            reduced.push(s.reduced);
             for (k, lambda) in [0.0, 0.7, 4.0, 30.0].into_iter().enumerate() {
                 let mut z: Vec<f64> = (0..r)
                     .map(|j| ((j * 7 + k * 3) % 11) as f64 * 0.4 - 2.0)
@@ -3359,6 +3729,19 @@ mod tests {
                 s.eval_r(&game, &z, &mut g);
                 s.lanes_fit = false;
                 s.jacobian_r(&z, &mut dir, &mut col, &mut by_column, n, n);
+                // The passes restricted to the sets a direction moves give the full
+                // passes' bits.
+                let mut whole = s.clone();
+                whole.affected.clear();
+                let mut by_whole = vec![f64::NAN; r * n];
+                whole.eval_r(&game, &z, &mut g);
+                whole.jacobian_r(&z, &mut dir, &mut col, &mut by_whole, n, n);
+                for (i, (a, b)) in by_column.iter().zip(&by_whole).enumerate() {
+                    assert!(
+                        a == b,
+                        "full passes, game {seed}, λ = {lambda}, entry {i}: {a} vs {b}"
+                    );
+                }
                 let mut by_lanes = vec![f64::NAN; r * n];
                 s.eval_r(&game, &z, &mut g);
                 s.jacobian_lanes(&z, &mut by_lanes, n, n);
@@ -3380,6 +3763,10 @@ mod tests {
             }
         }
         assert_eq!(checked, 32, "unknowns per game: {sizes:?}");
+        assert!(
+            reduced.iter().any(|&r| r) && reduced.iter().any(|&r| !r),
+            "{reduced:?}"
+        );
         assert!(
             sizes.iter().any(|&r| r >= super::super::linalg::AVX2_FROM),
             "{sizes:?}"

@@ -64,7 +64,7 @@ impl Sweep {
 
     #[inline(always)]
     fn jacobian_lanes_body(&mut self, z: &[f64], jac: &mut [f64], stride: usize, cols: usize) {
-        let r = self.red_full.len();
+        let r = self.n_reduced();
         let m = self.belief_nodes.len();
         let nm = self.nm;
         self.expand(z);
@@ -80,16 +80,27 @@ impl Sweep {
         for block in (0..cols).step_by(LANES) {
             let width = LANES.min(cols - block);
             let mut dlambda = [0.0; LANES];
-            let mut full = self.affected.is_empty();
+            let mut full = self.affected.is_empty() || (self.reduced && self.col_affected.is_empty());
             for l in 0..width {
                 let c = block + l;
                 if c < r {
-                    lb.dir[self.red_full[c] as usize][l] = 1.0;
-                    if !full {
-                        let (a, b) = self.affected_range[self.red_op[c] as usize];
-                        for &j in &self.affected[a as usize..b as usize] {
-                            lb.visit[j as usize] = true;
+                    let (a, b) = if self.reduced {
+                        // A unit change of a free log-odds moves the dependent ones too.
+                        let terms = self.col_start[c] as usize..self.col_start[c + 1] as usize;
+                        for &(o, x) in &self.col_terms[terms] {
+                            lb.dir[self.red_full[o as usize] as usize][l] = x;
                         }
+                        if full { (0, 0) } else { self.col_affected[c] }
+                    } else {
+                        lb.dir[self.red_full[c] as usize][l] = 1.0;
+                        if full {
+                            (0, 0)
+                        } else {
+                            self.affected_range[self.red_op[c] as usize]
+                        }
+                    };
+                    for &j in &self.affected[a as usize..b as usize] {
+                        lb.visit[j as usize] = true;
                     }
                 } else {
                     dlambda[l] = 1.0;
@@ -121,7 +132,8 @@ impl Sweep {
                     d[l] = p[l] + a[l];
                 }
             }
-            for j in 0..r {
+            for t in 0..r {
+                let j = self.odds_index(t);
                 let (a, b) = self.odds_pairs[j];
                 let (a, b) = (a as usize, b as usize);
                 let neither =
@@ -134,13 +146,19 @@ impl Sweep {
                         lb.dlog_reach[a][l] - lb.dlog_reach[b][l]
                     };
                     let c = block + l;
-                    jac[j * stride + c] = dy - if c == j { 1.0 } else { 0.0 };
+                    jac[t * stride + c] = dy - if c == t { 1.0 } else { 0.0 };
                 }
             }
             // Back to zeros for the next block.
             for l in 0..width {
-                if block + l < r {
-                    lb.dir[self.red_full[block + l] as usize][l] = 0.0;
+                let c = block + l;
+                if c < r && self.reduced {
+                    let terms = self.col_start[c] as usize..self.col_start[c + 1] as usize;
+                    for &(o, _) in &self.col_terms[terms] {
+                        lb.dir[self.red_full[o as usize] as usize][l] = 0.0;
+                    }
+                } else if c < r {
+                    lb.dir[self.red_full[c] as usize][l] = 0.0;
                 }
             }
             for (i, op) in self.ops.iter().enumerate() {

@@ -1,0 +1,202 @@
+//! Independent log-odds of the belief tracer.
+//!
+//! A log-odds of the beliefs, ln P(node_j) − ln P(node_0) at one set, is a sum of
+//! log-probabilities of actions along the two paths: those of the player actions with
+//! signs ±1 (the mover's own cancel under perfect recall), plus a constant from the
+//! chance actions. Where several sets see the same moves, these sums are linearly
+//! dependent: in `signal_3p_two_receivers` a receiver who does not see the other
+//! receiver's move holds beliefs over (type, other's move) whose third log-odds is the
+//! sum of the first two, and whose type log-odds is the other receiver's own unknown, so
+//! 12 log-odds carry 6 independent numbers. At every profile the log-odds the passes
+//! compute satisfy these relations (`Y_dep = C · Y_free + d`), so the tracer can take
+//! only the independent ones as unknowns and set the others by the same relations: then
+//! `G_dep = C · G_free`, and `G_free = 0` is the whole fixed point. Every dense operation
+//! of the tracer shrinks with the number of unknowns (the inversion by its cube).
+//!
+//! [`independent_rows`] finds the relations by sparse Gaussian elimination on the rows
+//! in their order (the first rows of a dependent group stay free).
+
+/// The relations among a list of sparse rows: which rows are free (linearly
+/// independent of the rows before them) and, for every other row, its coefficients on
+/// the free rows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Relations {
+    /// Indices of the free rows, ascending.
+    pub free: Vec<u32>,
+    /// Per dependent row (ascending): its index and its terms (position in `free`,
+    /// coefficient).
+    pub dependent: Vec<(u32, Vec<(u32, f64)>)>,
+}
+
+/// Entries below this magnitude are taken as zero during the elimination (the rows'
+/// entries are small integers, so their combinations are far from it unless exactly 0).
+const ZERO: f64 = 1e-9;
+
+/// The relations among `rows` (each a list of (column, coefficient), columns distinct),
+/// or `None` when the elimination would take more than `budget` entry operations.
+pub(crate) fn independent_rows(rows: &[Vec<(u32, f64)>], budget: usize) -> Option<Relations> {
+    // Basis rows in elimination form: each has a pivot column with coefficient 1 and no
+    // entry at the pivot of an earlier basis row, and is expressed as a combination of
+    // free rows (`expr`, sparse over positions in `free`).
+    struct Basis {
+        pivot: u32,
+        row: Vec<(u32, f64)>,
+        expr: Vec<(u32, f64)>,
+    }
+    let mut basis: Vec<Basis> = Vec::new();
+    // Column -> index in `basis` of the row pivoting there.
+    let mut pivot_of: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+    let mut relations = Relations::default();
+    let mut work = 0usize;
+    for (i, row) in rows.iter().enumerate() {
+        let mut v: Vec<(u32, f64)> = row.clone();
+        v.sort_unstable_by_key(|&(c, _)| c);
+        // The row as v = row − Σ α_b basis_b; `alpha` collects α per basis row.
+        let mut alpha: Vec<(usize, f64)> = Vec::new();
+        // Eliminate in basis order: basis row b carries no pivot of rows before it, so
+        // once its pivot is gone from `v` no later elimination brings it back.
+        loop {
+            let next = v
+                .iter()
+                .filter_map(|&(c, x)| pivot_of.get(&c).map(|&b| (b, x)))
+                .min_by_key(|&(b, _)| b);
+            let Some((b, x)) = next else {
+                break;
+            };
+            work += v.len() + basis[b].row.len();
+            if work > budget {
+                return None;
+            }
+            v = axpy(&v, -x, &basis[b].row);
+            alpha.push((b, x));
+        }
+        // row = v + Σ α_b basis_b, and basis_b = Σ expr_b (free rows).
+        let mut expr: Vec<(u32, f64)> = Vec::new();
+        for &(b, x) in &alpha {
+            work += expr.len() + basis[b].expr.len();
+            if work > budget {
+                return None;
+            }
+            expr = axpy(&expr, x, &basis[b].expr);
+        }
+        if v.is_empty() {
+            relations.dependent.push((i as u32, expr));
+            continue;
+        }
+        // A new free row: v = row − Σ α_b basis_b, normalised at its largest entry.
+        let position = relations.free.len() as u32;
+        relations.free.push(i as u32);
+        let &(pivot, scale) = v
+            .iter()
+            .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+            .expect("non-empty");
+        let row: Vec<(u32, f64)> = v.iter().map(|&(c, x)| (c, x / scale)).collect();
+        let mut e: Vec<(u32, f64)> = expr.iter().map(|&(f, x)| (f, -x / scale)).collect();
+        e.push((position, 1.0 / scale));
+        e.sort_unstable_by_key(|&(f, _)| f);
+        pivot_of.insert(pivot, basis.len());
+        basis.push(Basis { pivot, row, expr: e });
+    }
+    debug_assert!(basis.iter().all(|b| pivot_of[&b.pivot] < basis.len()));
+    Some(relations)
+}
+
+/// `a + x · b` for sparse vectors sorted by index, without the entries that cancel.
+fn axpy(a: &[(u32, f64)], x: f64, b: &[(u32, f64)]) -> Vec<(u32, f64)> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        let (c, v) = if j == b.len() || (i < a.len() && a[i].0 < b[j].0) {
+            i += 1;
+            a[i - 1]
+        } else if i == a.len() || b[j].0 < a[i].0 {
+            j += 1;
+            (b[j - 1].0, x * b[j - 1].1)
+        } else {
+            i += 1;
+            j += 1;
+            (a[i - 1].0, a[i - 1].1 + x * b[j - 1].1)
+        };
+        if v.abs() > ZERO {
+            out.push((c, v));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dense(row: &[f64]) -> Vec<(u32, f64)> {
+        row.iter()
+            .enumerate()
+            .filter(|(_, x)| **x != 0.0)
+            .map(|(c, &x)| (c as u32, x))
+            .collect()
+    }
+
+    #[test]
+    fn dependent_rows_are_combinations_of_the_free_ones() {
+        // Rows of a receiver's beliefs over (type, other's move) and the other
+        // receiver's type beliefs, as in `signal_3p_two_receivers`.
+        let rows = [
+            dense(&[0.0, 1.0, -1.0, 0.0]),
+            dense(&[1.0, -1.0, 0.0, 0.0]),
+            dense(&[1.0, 0.0, -1.0, 0.0]),
+            dense(&[1.0, -1.0, 0.0, 0.0]),
+            dense(&[0.0, 0.0, 0.0, 2.0]),
+        ];
+        let r = independent_rows(&rows, 1000).unwrap();
+        assert_eq!(r.free, vec![0, 1, 4]);
+        assert_eq!(r.dependent.len(), 2);
+        assert_eq!(r.dependent[0], (2, vec![(0, 1.0), (1, 1.0)]));
+        assert_eq!(r.dependent[1], (3, vec![(1, 1.0)]));
+    }
+
+    #[test]
+    fn random_combinations_are_recovered() {
+        // Free rows of small integers, and dependents mixing them; every dependent row
+        // must equal its combination of the free rows.
+        let mut state = 12345u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as i64
+        };
+        for _ in 0..50 {
+            let cols = 12;
+            let mut rows: Vec<Vec<f64>> = Vec::new();
+            for _ in 0..8 {
+                if rows.len() > 2 && next() % 3 == 0 {
+                    let (a, b) = (next() as usize % rows.len(), next() as usize % rows.len());
+                    let (x, y) = ((next() % 5 - 2) as f64, (next() % 5 - 2) as f64);
+                    let row = (0..cols).map(|c| x * rows[a][c] + y * rows[b][c]).collect();
+                    rows.push(row);
+                } else {
+                    rows.push((0..cols).map(|_| (next() % 3 - 1) as f64).collect());
+                }
+            }
+            let sparse: Vec<_> = rows.iter().map(|r| dense(r)).collect();
+            let rel = independent_rows(&sparse, 1_000_000).unwrap();
+            for (d, terms) in &rel.dependent {
+                for c in 0..cols {
+                    let combo: f64 = terms
+                        .iter()
+                        .map(|&(f, x)| x * rows[rel.free[f as usize] as usize][c])
+                        .sum();
+                    assert!((combo - rows[*d as usize][c]).abs() < 1e-9);
+                }
+            }
+            assert_eq!(rel.free.len() + rel.dependent.len(), rows.len());
+        }
+    }
+
+    #[test]
+    fn the_budget_bounds_the_work() {
+        let rows: Vec<_> = (0..50).map(|i| dense(&[1.0, i as f64, 1.0])).collect();
+        assert!(independent_rows(&rows, 10).is_none());
+        assert!(independent_rows(&rows, 100_000).is_some());
+    }
+}
