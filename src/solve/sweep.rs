@@ -1749,8 +1749,8 @@ impl Sweep {
         // 7 columns (571.5M instructions for 400 trials, against 588.3M with column
         // passes), and so has `signal_3p_two_receivers` once reduced (10–20% faster).
         // Column passes visit only the sets a direction moves, which no longer pays once
-        // a direction moves several sets' beliefs. (Up to four columns both take one
-        // pass over the sets; the headline measures the same either way.)
+        // a direction moves several sets' beliefs. (Lanes for up to four columns too
+        // leave the headline's count as it is.)
         if self.lanes_fit && cols > lanes::LANES {
             // (The AVX2 build at every size: `[f64; 4]` lanes are one register there and
             // two with SSE2; 23% fewer instructions for the 13 columns of
