@@ -556,10 +556,11 @@ impl Sweep {
         for n in 1..game.n_nodes() {
             depth[n] = depth[game.node_parent[n] as usize] + 1;
         }
-        let mut rows = Vec::with_capacity(r);
-        let mut row: Vec<(u32, f64)> = Vec::new();
+        let mut starts = Vec::with_capacity(r + 1);
+        starts.push(0);
+        let mut entries: Vec<(u32, f64)> = Vec::new();
         for &(a, b) in &self.odds_pairs {
-            row.clear();
+            let first = entries.len();
             let (mut a, mut b) = (a as usize, b as usize);
             while a != b {
                 let (node, sign) = if depth[a] >= depth[b] {
@@ -569,24 +570,36 @@ impl Sweep {
                 };
                 let action = game.node_in_action[*node];
                 if !is_chance[action as usize] {
-                    row.push((action, sign));
+                    entries.push((action, sign));
                 }
                 *node = game.node_parent[*node] as usize;
             }
-            row.sort_unstable_by_key(|&(c, _)| c);
-            // The same action on both paths (at two nodes of one set) cancels.
-            let mut merged: Vec<(u32, f64)> = Vec::with_capacity(row.len());
-            for &(c, x) in &row {
-                match merged.last_mut() {
-                    Some(last) if last.0 == c => last.1 += x,
-                    _ => merged.push((c, x)),
+            // Sorted, and the same action on both paths (at two nodes of one set)
+            // cancels.
+            entries[first..].sort_unstable_by_key(|&(c, _)| c);
+            let mut kept = first;
+            for e in first..entries.len() {
+                let (c, x) = entries[e];
+                if kept > first && entries[kept - 1].0 == c {
+                    entries[kept - 1].1 += x;
+                } else {
+                    entries[kept] = (c, x);
+                    kept += 1;
                 }
             }
-            merged.retain(|&(_, x)| x != 0.0);
-            rows.push(merged);
+            entries.truncate(kept);
+            let mut out = first;
+            for e in first..entries.len() {
+                if entries[e].1 != 0.0 {
+                    entries[out] = entries[e];
+                    out += 1;
+                }
+            }
+            entries.truncate(out);
+            starts.push(entries.len());
         }
         let budget = 64 * game.n_nodes() + 1_000_000;
-        let Some(relations) = basis::independent_rows(&rows, budget) else {
+        let Some(relations) = basis::independent_rows(&starts, &entries, game.n_actions(), budget) else {
             return;
         };
         if relations.dependent.is_empty() {

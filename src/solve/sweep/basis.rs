@@ -32,78 +32,79 @@ pub(crate) struct Relations {
 /// entries are small integers, so their combinations are far from it unless exactly 0).
 const ZERO: f64 = 1e-9;
 
-/// The relations among `rows` (each a list of (column, coefficient), columns distinct),
-/// or `None` when the elimination would take more than `budget` entry operations.
-pub(crate) fn independent_rows(rows: &[Vec<(u32, f64)>], budget: usize) -> Option<Relations> {
+/// The relations among the rows `entries[starts[i]..starts[i + 1]]` (each a list of
+/// (column, coefficient) sorted by column, columns below `columns`), or `None` when the
+/// elimination would take more than `budget` entry operations.
+pub(crate) fn independent_rows(
+    starts: &[usize],
+    entries: &[(u32, f64)],
+    columns: usize,
+    budget: usize,
+) -> Option<Relations> {
     // Basis rows in elimination form: each has a pivot column with coefficient 1 and no
     // entry at the pivot of an earlier basis row, and is expressed as a combination of
-    // free rows (`expr`, sparse over positions in `free`).
-    struct Basis {
-        pivot: u32,
-        row: Vec<(u32, f64)>,
-        expr: Vec<(u32, f64)>,
-    }
-    let mut basis: Vec<Basis> = Vec::new();
-    // Column -> index in `basis` of the row pivoting there.
-    let mut pivot_of: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
+    // free rows (`expr`, sparse over positions in `free`). Both are kept flat: basis row
+    // b is `rows[row_at[b]..row_at[b + 1]]`, its expression likewise.
+    let (mut rows, mut row_at) = (Vec::new(), vec![0usize]);
+    let (mut exprs, mut expr_at) = (Vec::new(), vec![0usize]);
+    // Column -> the basis row pivoting there.
+    let mut pivot_of = vec![u32::MAX; columns];
     let mut relations = Relations::default();
     let mut work = 0usize;
-    for (i, row) in rows.iter().enumerate() {
-        let mut v: Vec<(u32, f64)> = row.clone();
-        v.sort_unstable_by_key(|&(c, _)| c);
-        // The row as v = row − Σ α_b basis_b; `alpha` collects α per basis row.
-        let mut alpha: Vec<(usize, f64)> = Vec::new();
+    let (mut v, mut expr, mut scratch) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..starts.len() - 1 {
+        v.clear();
+        v.extend_from_slice(&entries[starts[i]..starts[i + 1]]);
+        expr.clear();
         // Eliminate in basis order: basis row b carries no pivot of rows before it, so
-        // once its pivot is gone from `v` no later elimination brings it back.
+        // once its pivot is gone from `v` no later elimination brings it back. The row
+        // is then v + Σ x_b basis_b, and basis_b = Σ expr_b (free rows).
         loop {
             let next = v
                 .iter()
-                .filter_map(|&(c, x)| pivot_of.get(&c).map(|&b| (b, x)))
+                .filter(|&&(c, _)| pivot_of[c as usize] != u32::MAX)
+                .map(|&(c, x)| (pivot_of[c as usize] as usize, x))
                 .min_by_key(|&(b, _)| b);
             let Some((b, x)) = next else {
                 break;
             };
-            work += v.len() + basis[b].row.len();
+            work += v.len() + row_at[b + 1] - row_at[b] + expr.len() + expr_at[b + 1] - expr_at[b];
             if work > budget {
                 return None;
             }
-            v = axpy(&v, -x, &basis[b].row);
-            alpha.push((b, x));
-        }
-        // row = v + Σ α_b basis_b, and basis_b = Σ expr_b (free rows).
-        let mut expr: Vec<(u32, f64)> = Vec::new();
-        for &(b, x) in &alpha {
-            work += expr.len() + basis[b].expr.len();
-            if work > budget {
-                return None;
-            }
-            expr = axpy(&expr, x, &basis[b].expr);
+            axpy(&v, -x, &rows[row_at[b]..row_at[b + 1]], &mut scratch);
+            std::mem::swap(&mut v, &mut scratch);
+            axpy(&expr, x, &exprs[expr_at[b]..expr_at[b + 1]], &mut scratch);
+            std::mem::swap(&mut expr, &mut scratch);
         }
         if v.is_empty() {
-            relations.dependent.push((i as u32, expr));
+            relations.dependent.push((i as u32, expr.clone()));
             continue;
         }
-        // A new free row: v = row − Σ α_b basis_b, normalised at its largest entry.
+        // A new free row: v = row − Σ x_b basis_b, normalised at its largest entry.
         let position = relations.free.len() as u32;
         relations.free.push(i as u32);
         let &(pivot, scale) = v
             .iter()
             .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
             .expect("non-empty");
-        let row: Vec<(u32, f64)> = v.iter().map(|&(c, x)| (c, x / scale)).collect();
-        let mut e: Vec<(u32, f64)> = expr.iter().map(|&(f, x)| (f, -x / scale)).collect();
-        e.push((position, 1.0 / scale));
-        e.sort_unstable_by_key(|&(f, _)| f);
-        pivot_of.insert(pivot, basis.len());
-        basis.push(Basis { pivot, row, expr: e });
+        rows.extend(v.iter().map(|&(c, x)| (c, x / scale)));
+        row_at.push(rows.len());
+        let before = exprs.len();
+        exprs.extend(expr.iter().map(|&(f, x)| (f, -x / scale)));
+        // (Positions grow with the rows, so the new one sorts last.)
+        exprs.push((position, 1.0 / scale));
+        debug_assert!(exprs[before..].windows(2).all(|w| w[0].0 < w[1].0));
+        expr_at.push(exprs.len());
+        pivot_of[pivot as usize] = (row_at.len() - 2) as u32;
     }
-    debug_assert!(basis.iter().all(|b| pivot_of[&b.pivot] < basis.len()));
     Some(relations)
 }
 
-/// `a + x · b` for sparse vectors sorted by index, without the entries that cancel.
-fn axpy(a: &[(u32, f64)], x: f64, b: &[(u32, f64)]) -> Vec<(u32, f64)> {
-    let mut out = Vec::with_capacity(a.len() + b.len());
+/// `a + x · b` into `out` for sparse vectors sorted by index, without the entries that
+/// cancel.
+fn axpy(a: &[(u32, f64)], x: f64, b: &[(u32, f64)], out: &mut Vec<(u32, f64)>) {
+    out.clear();
     let (mut i, mut j) = (0, 0);
     while i < a.len() || j < b.len() {
         let (c, v) = if j == b.len() || (i < a.len() && a[i].0 < b[j].0) {
@@ -121,7 +122,6 @@ fn axpy(a: &[(u32, f64)], x: f64, b: &[(u32, f64)]) -> Vec<(u32, f64)> {
             out.push((c, v));
         }
     }
-    out
 }
 
 #[cfg(test)]
@@ -136,6 +136,17 @@ mod tests {
             .collect()
     }
 
+    fn relations(rows: &[Vec<(u32, f64)>], budget: usize) -> Option<Relations> {
+        let mut starts = vec![0];
+        let mut entries = Vec::new();
+        for row in rows {
+            entries.extend_from_slice(row);
+            starts.push(entries.len());
+        }
+        let columns = entries.iter().map(|&(c, _)| c as usize + 1).max().unwrap_or(0);
+        independent_rows(&starts, &entries, columns, budget)
+    }
+
     #[test]
     fn dependent_rows_are_combinations_of_the_free_ones() {
         // Rows of a receiver's beliefs over (type, other's move) and the other
@@ -147,7 +158,7 @@ mod tests {
             dense(&[1.0, -1.0, 0.0, 0.0]),
             dense(&[0.0, 0.0, 0.0, 2.0]),
         ];
-        let r = independent_rows(&rows, 1000).unwrap();
+        let r = relations(&rows, 1000).unwrap();
         assert_eq!(r.free, vec![0, 1, 4]);
         assert_eq!(r.dependent.len(), 2);
         assert_eq!(r.dependent[0], (2, vec![(0, 1.0), (1, 1.0)]));
@@ -179,7 +190,7 @@ mod tests {
                 }
             }
             let sparse: Vec<_> = rows.iter().map(|r| dense(r)).collect();
-            let rel = independent_rows(&sparse, 1_000_000).unwrap();
+            let rel = relations(&sparse, 1_000_000).unwrap();
             for (d, terms) in &rel.dependent {
                 for c in 0..cols {
                     let combo: f64 = terms
@@ -196,7 +207,7 @@ mod tests {
     #[test]
     fn the_budget_bounds_the_work() {
         let rows: Vec<_> = (0..50).map(|i| dense(&[1.0, i as f64, 1.0])).collect();
-        assert!(independent_rows(&rows, 10).is_none());
-        assert!(independent_rows(&rows, 100_000).is_some());
+        assert!(relations(&rows, 10).is_none());
+        assert!(relations(&rows, 100_000).is_some());
     }
 }
