@@ -12,7 +12,10 @@
 //! Jacobian columns come from one directional-derivative pass each; it passes turning
 //! points. Its unknowns z are log-odds, ln(μ_j / μ_0) for every node j of a set but the
 //! first: one unknown fewer per set than the log-beliefs (half as many for two-node
-//! sets, as in the headline's), with no normalisation direction in the Jacobian.
+//! sets, as in the headline's), with no normalisation direction in the Jacobian. Where
+//! log-odds are linear combinations of others (sets that see the same moves), only the
+//! independent ones are unknowns and the passes set the others (`basis`, and the field
+//! `Sweep::free`).
 //!
 //! The passes keep node values only for the players who move in the game (`nm`
 //! columns per node, the loops specialised for one to four movers); callers that need
