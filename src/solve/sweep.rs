@@ -555,8 +555,10 @@ impl Sweep {
         for op in self.ops.iter().filter(|op| op.col == u32::MAX) {
             is_chance[op.off as usize..(op.off + op.k) as usize].fill(true);
         }
+        // (Parents precede their children in the node order, as `path_sums` needs.)
         let mut depth = vec![0u32; game.n_nodes()];
         for n in 1..game.n_nodes() {
+            debug_assert!((game.node_parent[n] as usize) < n);
             depth[n] = depth[game.node_parent[n] as usize] + 1;
         }
         let mut starts = Vec::with_capacity(r + 1);
