@@ -555,54 +555,7 @@ impl Sweep {
         for op in self.ops.iter().filter(|op| op.col == u32::MAX) {
             is_chance[op.off as usize..(op.off + op.k) as usize].fill(true);
         }
-        // (Parents precede their children in the node order, as `path_sums` needs.)
-        let mut depth = vec![0u32; game.n_nodes()];
-        for n in 1..game.n_nodes() {
-            debug_assert!((game.node_parent[n] as usize) < n);
-            depth[n] = depth[game.node_parent[n] as usize] + 1;
-        }
-        let mut starts = Vec::with_capacity(r + 1);
-        starts.push(0);
-        let mut entries: Vec<(u32, f64)> = Vec::new();
-        for &(a, b) in &self.odds_pairs {
-            let first = entries.len();
-            let (mut a, mut b) = (a as usize, b as usize);
-            while a != b {
-                let (node, sign) = if depth[a] >= depth[b] {
-                    (&mut a, 1.0)
-                } else {
-                    (&mut b, -1.0)
-                };
-                let action = game.node_in_action[*node];
-                if !is_chance[action as usize] {
-                    entries.push((action, sign));
-                }
-                *node = game.node_parent[*node] as usize;
-            }
-            // Sorted, and the same action on both paths (at two nodes of one set)
-            // cancels.
-            entries[first..].sort_unstable_by_key(|&(c, _)| c);
-            let mut kept = first;
-            for e in first..entries.len() {
-                let (c, x) = entries[e];
-                if kept > first && entries[kept - 1].0 == c {
-                    entries[kept - 1].1 += x;
-                } else {
-                    entries[kept] = (c, x);
-                    kept += 1;
-                }
-            }
-            entries.truncate(kept);
-            let mut out = first;
-            for e in first..entries.len() {
-                if entries[e].1 != 0.0 {
-                    entries[out] = entries[e];
-                    out += 1;
-                }
-            }
-            entries.truncate(out);
-            starts.push(entries.len());
-        }
+        let (starts, entries) = basis::odds_rows(game, &self.odds_pairs, &is_chance);
         let budget = 64 * game.n_nodes() + 1_000_000;
         let Some(relations) = basis::independent_rows(&starts, &entries, game.n_actions(), budget) else {
             return;

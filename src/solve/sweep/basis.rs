@@ -13,8 +13,11 @@
 //! `G_dep = C · G_free`, and `G_free = 0` is the whole fixed point. Every dense operation
 //! of the tracer shrinks with the number of unknowns (the inversion by its cube).
 //!
-//! [`independent_rows`] finds the relations by sparse Gaussian elimination on the rows
-//! in their order (the first rows of a dependent group stay free).
+//! [`odds_rows`] writes the log-odds as those ±1 rows, and [`independent_rows`] finds
+//! the relations by sparse Gaussian elimination on the rows in their order (the first
+//! rows of a dependent group stay free).
+
+use crate::game::Game;
 
 /// The relations among a list of sparse rows: which rows are free (linearly
 /// independent of the rows before them) and, for every other row, its coefficients on
@@ -26,6 +29,65 @@ pub(crate) struct Relations {
     /// Per dependent row (ascending): its index and its terms (position in `free`,
     /// coefficient).
     pub dependent: Vec<(u32, Vec<(u32, f64)>)>,
+}
+
+/// The rows of the log-odds of `pairs` (node j, its set's first node): per pair, ±1 for
+/// every player action on the path to j (+) or to the first node (−) below their common
+/// ancestor, sorted by action, without the actions that cancel; as `entries[starts[i]..
+/// starts[i + 1]]`. Chance actions (`is_chance`) go into the constants instead.
+pub(crate) fn odds_rows(
+    game: &Game,
+    pairs: &[(u32, u32)],
+    is_chance: &[bool],
+) -> (Vec<usize>, Vec<(u32, f64)>) {
+    // (Parents precede their children in the node order, as the passes need.)
+    let mut depth = vec![0u32; game.n_nodes()];
+    for n in 1..game.n_nodes() {
+        debug_assert!((game.node_parent[n] as usize) < n);
+        depth[n] = depth[game.node_parent[n] as usize] + 1;
+    }
+    let mut starts = Vec::with_capacity(pairs.len() + 1);
+    starts.push(0);
+    let mut entries: Vec<(u32, f64)> = Vec::new();
+    for &(a, b) in pairs {
+        let first = entries.len();
+        let (mut a, mut b) = (a as usize, b as usize);
+        while a != b {
+            let (node, sign) = if depth[a] >= depth[b] {
+                (&mut a, 1.0)
+            } else {
+                (&mut b, -1.0)
+            };
+            let action = game.node_in_action[*node];
+            if !is_chance[action as usize] {
+                entries.push((action, sign));
+            }
+            *node = game.node_parent[*node] as usize;
+        }
+        // Sorted, and the same action on both paths (at two nodes of one set) cancels.
+        entries[first..].sort_unstable_by_key(|&(c, _)| c);
+        let mut kept = first;
+        for e in first..entries.len() {
+            let (c, x) = entries[e];
+            if kept > first && entries[kept - 1].0 == c {
+                entries[kept - 1].1 += x;
+            } else {
+                entries[kept] = (c, x);
+                kept += 1;
+            }
+        }
+        entries.truncate(kept);
+        let mut out = first;
+        for e in first..entries.len() {
+            if entries[e].1 != 0.0 {
+                entries[out] = entries[e];
+                out += 1;
+            }
+        }
+        entries.truncate(out);
+        starts.push(entries.len());
+    }
+    (starts, entries)
 }
 
 /// Entries below this magnitude are taken as zero during the elimination (the rows'
