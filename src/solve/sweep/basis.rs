@@ -48,7 +48,8 @@ pub(crate) fn odds_rows(
     }
     let mut starts = Vec::with_capacity(pairs.len() + 1);
     starts.push(0);
-    let mut entries: Vec<(u32, f64)> = Vec::new();
+    // (Two paths of a few actions each, usually.)
+    let mut entries: Vec<(u32, f64)> = Vec::with_capacity(4 * pairs.len());
     for &(a, b) in pairs {
         let first = entries.len();
         let (mut a, mut b) = (a as usize, b as usize);
@@ -111,7 +112,15 @@ pub(crate) fn independent_rows(
     let (mut exprs, mut expr_at) = (Vec::new(), vec![0usize]);
     // Column -> the basis row pivoting there.
     let mut pivot_of = vec![u32::MAX; columns];
-    let mut relations = Relations::default();
+    let n_rows = starts.len() - 1;
+    let mut relations = Relations {
+        free: Vec::with_capacity(n_rows),
+        dependent: Vec::with_capacity(n_rows),
+    };
+    rows.reserve(entries.len());
+    row_at.reserve(n_rows);
+    exprs.reserve(entries.len());
+    expr_at.reserve(n_rows);
     let mut work = 0usize;
     let (mut v, mut expr, mut scratch) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..starts.len() - 1 {
