@@ -80,27 +80,20 @@ impl Sweep {
         for block in (0..cols).step_by(LANES) {
             let width = LANES.min(cols - block);
             let mut dlambda = [0.0; LANES];
-            let mut full = self.affected.is_empty() || (self.reduced && self.col_affected.is_empty());
+            let mut full = !self.restricted_passes();
             for l in 0..width {
                 let c = block + l;
                 if c < r {
-                    let (a, b) = if self.reduced {
-                        // A unit change of a free log-odds moves the dependent ones too.
-                        let terms = self.col_start[c] as usize..self.col_start[c + 1] as usize;
-                        for &(o, x) in &self.col_terms[terms] {
-                            lb.dir[self.red_full[o as usize] as usize][l] = x;
+                    // (Reduced, a unit change of a free log-odds moves the dependent ones
+                    // too.)
+                    for &(o, x) in self.unknown_terms(c) {
+                        lb.dir[self.red_full[o as usize] as usize][l] = x;
+                    }
+                    if !full {
+                        let (a, b) = self.unknown_sets(c);
+                        for &j in &self.affected[a as usize..b as usize] {
+                            lb.visit[j as usize] = true;
                         }
-                        if full { (0, 0) } else { self.col_affected[c] }
-                    } else {
-                        lb.dir[self.red_full[c] as usize][l] = 1.0;
-                        if full {
-                            (0, 0)
-                        } else {
-                            self.affected_range[self.red_op[c] as usize]
-                        }
-                    };
-                    for &j in &self.affected[a as usize..b as usize] {
-                        lb.visit[j as usize] = true;
                     }
                 } else {
                     dlambda[l] = 1.0;
@@ -150,15 +143,9 @@ impl Sweep {
                 }
             }
             // Back to zeros for the next block.
-            for l in 0..width {
-                let c = block + l;
-                if c < r && self.reduced {
-                    let terms = self.col_start[c] as usize..self.col_start[c + 1] as usize;
-                    for &(o, _) in &self.col_terms[terms] {
-                        lb.dir[self.red_full[o as usize] as usize][l] = 0.0;
-                    }
-                } else if c < r {
-                    lb.dir[self.red_full[c] as usize][l] = 0.0;
+            for c in block..(block + width).min(r) {
+                for &(o, _) in self.unknown_terms(c) {
+                    lb.dir[self.red_full[o as usize] as usize][c - block] = 0.0;
                 }
             }
             for (i, op) in self.ops.iter().enumerate() {
