@@ -2794,7 +2794,9 @@ fn trace_arc(
                 .sqrt();
             let h = this_step;
             let mut cubic = 0.0;
-            if h0 > 0.0 {
+            if h0 > 0.0 && asymptotic_cubic(arc, m) {
+                cubic = arc.w[..m].iter().map(|t| t * t).sum::<f64>();
+            } else if h0 > 0.0 {
                 for i in 0..n {
                     let e = (arc.tangent[i] - arc.tangent_prev[i]) / h0;
                     let d = (arc.z_prev[i] - arc.z[i] + arc.tangent[i] * h0) / (h0 * h0);
@@ -3045,8 +3047,21 @@ fn trace_arc(
         }
         // Accept `w`. The last evaluation was at `w`, so an exact Jacobian there needs
         // only the directional passes.
+        stiff_mode = moved_beliefs <= STIFF_BELIEF_MOVE
+            && first_correction <= STIFF_CURVATURE * this_step * this_step
+            && if stiff {
+                first_correction <= STIFF_MAX_FIRST_CORRECTION
+            } else {
+                iterations >= 2
+                    && first_correction <= STIFF_TARGET_FIRST_CORRECTION
+                    && (STIFF_ENTRY_CONTRACTION..=MAX_CONTRACTION).contains(&contraction)
+            };
+        // A stiff stretch starts from the exact Jacobian at `w`: the first stiff step's
+        // cubic in 1/λ multiplies an error of the tangent at `w` by about λ (on
+        // `signal_3p_two_receivers` the first stiff step at λ = 22 then lands 3e-9
+        // from the branch instead of 9e-3, which failed it).
         let started_exact = fresh;
-        let row_updated = if iterations > 5 {
+        let row_updated = if iterations > 5 || (stiff_mode && !stiff) {
             let ArcBuffers { w, dir, col, jac, .. } = &mut *arc;
             s.jacobian_r(w, dir, col, jac, n, n);
             fresh = true;
@@ -3075,15 +3090,6 @@ fn trace_arc(
         arc.tangent_prev.copy_from_slice(&arc.tangent);
         arc.z_prev.copy_from_slice(&arc.z);
         s.stiff_steps += stiff as usize;
-        stiff_mode = moved_beliefs <= STIFF_BELIEF_MOVE
-            && first_correction <= STIFF_CURVATURE * this_step * this_step
-            && if stiff {
-                first_correction <= STIFF_MAX_FIRST_CORRECTION
-            } else {
-                iterations >= 2
-                    && first_correction <= STIFF_TARGET_FIRST_CORRECTION
-                    && (STIFF_ENTRY_CONTRACTION..=MAX_CONTRACTION).contains(&contraction)
-            };
         arc.z.copy_from_slice(&arc.w);
         arc.g_z.copy_from_slice(&arc.g);
         std::mem::swap(&mut arc.beliefs_z, &mut arc.beliefs_w);
@@ -3145,6 +3151,42 @@ fn trace_arc(
     Err(GaveUp {
         lambda_reached: arc.z[m],
     })
+}
+
+/// The departure from the tangent line (into `arc.w`, with 0 for λ) of the prediction
+/// at λ = `arc.z_pred[m]` by the cubic in 1/λ through `z_prev` and `z` with their
+/// tangents, of the log-odds times 1/λ; false unless λ grows along both tangents and
+/// from `z_prev` through `z` to the prediction.
+///
+/// On the way to a limit equilibrium each log-odds is, to exponentially small terms,
+/// β·λ + α + γ/λ + δ/λ² + O(λ⁻³): linear in λ where a belief goes to certainty, constant
+/// plus powers of 1/λ where it holds another player indifferent. Times x = 1/λ that is a
+/// cubic in x, which the Hermite cubic through two points reproduces exactly, where the
+/// cubic in arclength fits 1/λ poorly once a step is a sizeable fraction of λ. With
+/// w = x·u, dw/dx = u − λ·du/dλ.
+fn asymptotic_cubic(arc: &mut ArcBuffers, m: usize) -> bool {
+    let (l0, l1, l2) = (arc.z_prev[m], arc.z[m], arc.z_pred[m]);
+    let (t0, t1) = (arc.tangent_prev[m], arc.tangent[m]);
+    if !(l0 > 0.0 && l1 > l0 && l2 > l1 && t0 > 0.0 && t1 > 0.0) {
+        return false;
+    }
+    let (x0, x1, x2) = (1.0 / l0, 1.0 / l1, 1.0 / l2);
+    let hx = x1 - x0;
+    let s = (x2 - x0) / hx;
+    let (s2, s3) = (s * s, s * s * s);
+    let h00 = 2.0 * s3 - 3.0 * s2 + 1.0;
+    let h10 = (s3 - 2.0 * s2 + s) * hx;
+    let h01 = 3.0 * s2 - 2.0 * s3;
+    let h11 = (s3 - s2) * hx;
+    for i in 0..m {
+        let (u0, u1) = (arc.z_prev[i], arc.z[i]);
+        let dw0 = u0 - l0 * arc.tangent_prev[i] / t0;
+        let dw1 = u1 - l1 * arc.tangent[i] / t1;
+        let w2 = h00 * u0 * x0 + h10 * dw0 + h01 * u1 * x1 + h11 * dw1;
+        arc.w[i] = w2 * l2 - arc.z_pred[i];
+    }
+    arc.w[m] = 0.0;
+    true
 }
 
 /// Sets `jac` (the rows of G) to the linear extrapolation along the path, to the
@@ -3503,19 +3545,19 @@ mod tests {
         }
     }
 
-    /// Random signaling games (35–269 nodes, λ = 22–60) on which the belief tracer gives
+    /// Random signaling games (35–139 nodes, λ = 24–60) on which the belief tracer gives
     /// up next to a nearly singular point: the general tracer takes over from the
     /// trace's older checkpoint instead of from λ = 0. On the first game it finishes the
     /// solve; on the second it hands back to a belief trace once past the point where
-    /// the first one gave up; on the third that trace gives up too, and the second round
-    /// hands back again. Each ends at the answer of a general trace from λ = 0 (Gambit's
+    /// the first one gave up; on the third that trace gives up too, twice, and each
+    /// later round hands back again. Each ends at the answer of a general trace from λ = 0 (Gambit's
     /// formulation all the way).
     #[test]
     fn a_fallback_restarts_from_the_belief_trace_checkpoint() {
         for (players, nodes, seed, lambda, restarts, handbacks) in [
             (3, 69, 13523078966314126852, 59.745807253098754, 1, 0),
             (3, 15, 9855992274831927953, 24.136055855412874, 1, 1),
-            (3, 133, 3371864703792090614, 21.736928927246634, 2, 2),
+            (4, 62, 984950773869241127, 34.7935379101056, 3, 3),
         ] {
             let (game, ws, solved) = default_solve(players, nodes, seed, lambda);
             let profile = solved.unwrap();
