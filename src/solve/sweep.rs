@@ -3579,6 +3579,57 @@ mod tests {
         }
     }
 
+    /// The cubic in 1/λ of stiff stretches reproduces log-odds of the form
+    /// β·λ + α + γ/λ + δ/λ² exactly, from two points and their tangents, however far it
+    /// extrapolates; it declines where λ does not grow.
+    #[test]
+    fn the_asymptotic_cubic_is_exact_on_the_limit_form() {
+        let coef = [
+            [2.0, -1.0, 3.0, -5.0],
+            [0.0, 0.7, -4.0, 12.0],
+            [-1.5, 0.0, 0.0, 0.0],
+        ];
+        let m = coef.len();
+        let n = m + 1;
+        let u = |c: &[f64; 4], l: f64| c[0] * l + c[1] + c[2] / l + c[3] / (l * l);
+        let du = |c: &[f64; 4], l: f64| c[0] - c[2] / (l * l) - 2.0 * c[3] / (l * l * l);
+        let point = |l: f64, z: &mut [f64], t: &mut [f64]| {
+            for (i, c) in coef.iter().enumerate() {
+                z[i] = u(c, l);
+                t[i] = du(c, l);
+            }
+            z[m] = l;
+            t[m] = 1.0;
+            let norm = t.iter().map(|v| v * v).sum::<f64>().sqrt();
+            t.iter_mut().for_each(|v| *v /= norm);
+        };
+        let mut arc = ArcBuffers::new(m);
+        for (l0, l1, l2) in [(20.0, 22.0, 30.0), (5.0, 9.0, 100.0), (40.0, 41.0, 41.5)] {
+            point(l0, &mut arc.z_prev, &mut arc.tangent_prev);
+            point(l1, &mut arc.z, &mut arc.tangent);
+            // The tangent line's point at λ = l2, as the tracer's prediction.
+            let h = (l2 - l1) / arc.tangent[m];
+            for i in 0..n {
+                arc.z_pred[i] = arc.z[i] + h * arc.tangent[i];
+            }
+            assert!(asymptotic_cubic(&mut arc, m));
+            assert_eq!(arc.w[m], 0.0);
+            for (i, c) in coef.iter().enumerate() {
+                let predicted = arc.z_pred[i] + arc.w[i];
+                let exact = u(c, l2);
+                assert!(
+                    (predicted - exact).abs() <= 1e-11 * (1.0 + exact.abs()),
+                    "λ {l0} → {l1} → {l2}, log-odds {i}: {predicted} against {exact}"
+                );
+            }
+        }
+        // λ falling along the last step: no prediction.
+        point(22.0, &mut arc.z_prev, &mut arc.tangent_prev);
+        point(20.0, &mut arc.z, &mut arc.tangent);
+        arc.z_pred[m] = 25.0;
+        assert!(!asymptotic_cubic(&mut arc, m));
+    }
+
     /// The extrapolation is exact for a Jacobian linear along the path: from A at
     /// `z_prev` and A + h0 B at `z`, a step h beyond `z` gives A + (h0 + h) B.
     #[test]
