@@ -2120,10 +2120,11 @@ pub(crate) const RESTART_SPACING: f64 = 1.0;
 /// corrector, not the prediction, limited the step), whose first correction was within
 /// [`STIFF_CURVATURE`] times the step squared and within [`STIFF_TARGET_FIRST_CORRECTION`]
 /// (the prediction was good), and which moved no belief by more than
-/// [`STIFF_BELIEF_MOVE`]. On the stretch a step predicts with the cubic through the last
-/// two points and their tangents (Hermite, as HOMPACK), unless that departs from the
-/// tangent line by more than [`STIFF_CUBIC`] of the step, and starts its corrector from
-/// the exact Jacobian at the prediction. Because that corrector is Newton from the
+/// [`STIFF_BELIEF_MOVE`]; that point's Jacobian is then computed exactly. On the
+/// stretch a step predicts with the cubic through the last two points and their
+/// tangents (Hermite, as HOMPACK; in 1/λ while λ grows, see [`asymptotic_cubic`]),
+/// unless that departs from the tangent line by more than [`STIFF_CUBIC`] of the step,
+/// and starts its corrector from the exact Jacobian at the prediction. Because that corrector is Newton from the
 /// start, its contraction no longer bounds the step, so the stretch has its own tighter
 /// bounds: the first correction and the whole correction at most
 /// [`STIFF_MAX_FIRST_CORRECTION`], beliefs moved at most [`STIFF_MAX_BELIEF_MOVE`], the
