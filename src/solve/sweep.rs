@@ -1619,24 +1619,34 @@ impl Sweep {
     }
 
     /// Log-beliefs (and λ) of the log-odds point `z` into `x_full`.
+    ///
+    /// Only the entries of the log-odds are written: the others, each set's first node,
+    /// hold 0 from the start.
     fn expand(&mut self, z: &[f64]) {
         let r = self.red_full.len();
         let m = self.belief_nodes.len();
-        self.x_full[..m].fill(0.0);
+        let x = &mut self.x_full;
         if self.reduced {
-            let mut all = std::mem::take(&mut self.z_all);
-            self.all_odds(z, &mut all, true);
-            for j in 0..r {
-                self.x_full[self.red_full[j] as usize] = all[j];
+            // `all_odds` written straight into place (the same sums in the same order).
+            let k = self.free.len();
+            for (&o, &v) in self.free.iter().zip(&z[..k]) {
+                x[self.red_full[o as usize] as usize] = v;
             }
-            self.x_full[m] = all[r];
-            self.z_all = all;
+            for (i, &o) in self.dep_odds.iter().enumerate() {
+                let range = self.dep_start[i] as usize..self.dep_start[i + 1] as usize;
+                let mut v = self.dep_const[i];
+                for &(t, c) in &self.dep_terms[range] {
+                    v += c * z[t as usize];
+                }
+                x[self.red_full[o as usize] as usize] = v;
+            }
+            x[m] = z[k];
             return;
         }
         for j in 0..r {
-            self.x_full[self.red_full[j] as usize] = z[j];
+            x[self.red_full[j] as usize] = z[j];
         }
-        self.x_full[m] = z[r];
+        x[m] = z[r];
     }
 
     /// The log-odds of unknown `t`: `free[t]` when reduced.
