@@ -1606,12 +1606,8 @@ impl Sweep {
             out[self.free[t] as usize] = z[t];
         }
         for (i, &o) in self.dep_odds.iter().enumerate() {
-            let range = self.dep_start[i] as usize..self.dep_start[i + 1] as usize;
-            let mut v = if constants { self.dep_const[i] } else { 0.0 };
-            for &(t, c) in &self.dep_terms[range] {
-                v += c * z[t as usize];
-            }
-            out[o as usize] = v;
+            let init = if constants { self.dep_const[i] } else { 0.0 };
+            out[o as usize] = dependent_sum(&self.dep_start, &self.dep_terms, i, init, z);
         }
         if z.len() > k {
             out[self.red_full.len()] = z[k];
@@ -1627,17 +1623,13 @@ impl Sweep {
         let m = self.belief_nodes.len();
         let x = &mut self.x_full;
         if self.reduced {
-            // `all_odds` written straight into place (the same sums in the same order).
+            // `all_odds` written straight into place.
             let k = self.free.len();
             for (&o, &v) in self.free.iter().zip(&z[..k]) {
                 x[self.red_full[o as usize] as usize] = v;
             }
             for (i, &o) in self.dep_odds.iter().enumerate() {
-                let range = self.dep_start[i] as usize..self.dep_start[i + 1] as usize;
-                let mut v = self.dep_const[i];
-                for &(t, c) in &self.dep_terms[range] {
-                    v += c * z[t as usize];
-                }
+                let v = dependent_sum(&self.dep_start, &self.dep_terms, i, self.dep_const[i], z);
                 x[self.red_full[o as usize] as usize] = v;
             }
             x[m] = z[k];
@@ -2134,8 +2126,9 @@ pub(crate) const RESTART_SPACING: f64 = 1.0;
 /// stretch a step predicts with the cubic through the last two points and their
 /// tangents (Hermite, as HOMPACK; in 1/λ while λ grows, see [`asymptotic_cubic`]),
 /// unless that departs from the tangent line by more than [`STIFF_CUBIC`] of the step,
-/// and starts its corrector from the exact Jacobian at the prediction. Because that corrector is Newton from the
-/// start, its contraction no longer bounds the step, so the stretch has its own tighter
+/// and starts its corrector from the exact Jacobian at the prediction. Because that
+/// corrector is Newton from the start, its contraction no longer bounds the step, so
+/// the stretch has its own tighter
 /// bounds: the first correction and the whole correction at most
 /// [`STIFF_MAX_FIRST_CORRECTION`], beliefs moved at most [`STIFF_MAX_BELIEF_MOVE`], the
 /// step sized for a first correction of [`STIFF_TARGET_FIRST_CORRECTION`] (the cubic's
@@ -2601,6 +2594,18 @@ fn aug_update(arc: &mut ArcBuffers, n: usize) -> bool {
     ok
 }
 
+/// Dependent log-odds `i` at the reduced point `z`: `init` (its constant, or 0 for a
+/// direction) plus its multiples of the free log-odds (`terms[start[i]..start[i + 1]]`),
+/// summed in order.
+#[inline(always)]
+fn dependent_sum(start: &[u32], terms: &[(u32, f64)], i: usize, init: f64, z: &[f64]) -> f64 {
+    let mut v = init;
+    for &(t, c) in &terms[start[i] as usize..start[i + 1] as usize] {
+        v += c * z[t as usize];
+    }
+    v
+}
+
 /// Largest difference of two log-belief vectors in probability space.
 fn belief_distance(a: &[f64], b: &[f64]) -> f64 {
     a.iter()
@@ -2804,19 +2809,18 @@ fn trace_arc(
                 .sum::<f64>()
                 .sqrt();
             let h = this_step;
-            let mut cubic = 0.0;
-            if h0 > 0.0 && asymptotic_cubic(arc, m) {
-                cubic = arc.w[..m].iter().map(|t| t * t).sum::<f64>();
-            } else if h0 > 0.0 {
-                for i in 0..n {
-                    let e = (arc.tangent[i] - arc.tangent_prev[i]) / h0;
-                    let d = (arc.z_prev[i] - arc.z[i] + arc.tangent[i] * h0) / (h0 * h0);
-                    let term = (3.0 * d - e) * h * h + (2.0 * d - e) / h0 * h * h * h;
-                    arc.w[i] = term;
-                    cubic += term * term;
+            // The cubic's departure from the tangent line, into `arc.w`: in 1/λ where λ
+            // grows, else in arclength.
+            stiff = h0 > 0.0 && {
+                if !asymptotic_cubic(arc, m) {
+                    for i in 0..n {
+                        let e = (arc.tangent[i] - arc.tangent_prev[i]) / h0;
+                        let d = (arc.z_prev[i] - arc.z[i] + arc.tangent[i] * h0) / (h0 * h0);
+                        arc.w[i] = (3.0 * d - e) * h * h + (2.0 * d - e) / h0 * h * h * h;
+                    }
                 }
-            }
-            stiff = h0 > 0.0 && cubic.sqrt() <= STIFF_CUBIC * h;
+                arc.w.iter().map(|t| t * t).sum::<f64>().sqrt() <= STIFF_CUBIC * h
+            };
             if stiff {
                 for i in 0..n {
                     arc.z_pred[i] += arc.w[i];
@@ -3561,8 +3565,8 @@ mod tests {
     /// trace's older checkpoint instead of from λ = 0. On the first game it finishes the
     /// solve; on the second it hands back to a belief trace once past the point where
     /// the first one gave up; on the third that trace gives up too, twice, and each
-    /// later round hands back again. Each ends at the answer of a general trace from λ = 0 (Gambit's
-    /// formulation all the way).
+    /// later round hands back again. Each ends at the answer of a general trace from
+    /// λ = 0 (Gambit's formulation all the way).
     #[test]
     fn a_fallback_restarts_from_the_belief_trace_checkpoint() {
         for (players, nodes, seed, lambda, restarts, handbacks) in [
