@@ -39,7 +39,8 @@ fn main() {
         let players = rng.random_range(2..=4);
         let nodes = rng.random_range(lo..=hi);
         let seed: u64 = rng.random();
-        let lambda = (rng.random_range(0.0f64..1.0) * (max_lambda.ln() - 0.05f64.ln()) + 0.05f64.ln()).exp();
+        let (ln, exp) = (demarche::math::ln, demarche::math::exp);
+        let lambda = exp(rng.random_range(0.0f64..1.0) * (ln(max_lambda) - ln(0.05)) + ln(0.05));
         let game = random_signaling_game(players, nodes, seed);
         let mut ws = Workspace::new(&game);
         let mut profile = Profile { probs: Vec::new() };

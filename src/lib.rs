@@ -8,6 +8,7 @@ pub mod cli;
 pub mod diag;
 pub mod gambit;
 pub mod game;
+pub mod math;
 pub mod model;
 pub mod output;
 pub mod report;

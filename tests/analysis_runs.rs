@@ -1,5 +1,8 @@
 //! Sweeps, tuning, calibration and sensitivity on the run machinery (src/analyze), and
 //! the parsers they rely on (objectives, observed outcome CSVs).
+// Expected values here use the platform's functions: a reference independent of
+// `demarche::math`, which the crate uses.
+#![allow(clippy::disallowed_methods)]
 
 use demarche::analyze::objective::{Objective, ObjectiveTerm, parse_observations};
 use demarche::analyze::params::{parse_param_range, parse_vary};
@@ -378,7 +381,25 @@ fn calibration_on_a_step_likelihood_falls_back_to_slices() {
         &mut |_, _| {},
     )
     .unwrap();
-    assert!(result.best_evaluation().values[0] < 0.5);
+    // From 0.8 the search must find the better side across a flat plateau, which is
+    // a matter of its draws: over 200 seeds it does so in 92% of them (90% with the
+    // ziggurat normal it used before). Most of 50 seeds must.
+    let found = (0..50)
+        .filter(|&seed| {
+            let mut config = tune_config(Method::CmaEs, 60);
+            config.optim.seed = seed;
+            let run = tune(
+                &ranges(&[(0.0, 1.0)]),
+                &[0.8],
+                &goal,
+                &config,
+                &mut evaluate,
+                &mut |_, _| {},
+            );
+            run.unwrap().best_evaluation().values[0] < 0.5
+        })
+        .count();
+    assert!(found >= 40, "the better side found from 50 seeds: {found}");
     // ln 0.9 − ln 0.2 = 1.5 < 1.92: one observation cannot exclude the other side.
     let TuneIntervals::LikelihoodSlice(intervals) = &result.intervals else {
         panic!("{:?}", result.intervals)

@@ -3,6 +3,7 @@
 
 use super::linalg::spd_inverse;
 use super::{AnalyzeError, check_bounds};
+use crate::math;
 
 pub fn mean(values: &[f64]) -> f64 {
     if values.is_empty() {
@@ -91,7 +92,7 @@ pub fn normal_quantile(probability: f64) -> f64 {
     ];
     let low = 0.02425;
     let x = if p < low {
-        let q = (-2.0 * p.ln()).sqrt();
+        let q = (-2.0 * math::ln(p)).sqrt();
         (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
             / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
     } else if p <= 1.0 - low {
@@ -100,7 +101,7 @@ pub fn normal_quantile(probability: f64) -> f64 {
         (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
             / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
     } else {
-        let q = (-2.0 * (1.0 - p).ln()).sqrt();
+        let q = (-2.0 * math::ln(1.0 - p)).sqrt();
         -(((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
             / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
     };

@@ -12,6 +12,7 @@ use super::objective::{Objective, ObjectiveTerm, Observations};
 use super::optim::{Evaluation, OptimConfig, Problem, StopReason, minimize};
 use super::params::ParamRange;
 use super::stats::{ParameterInterval, curvature_intervals, numerical_hessian, profile_interval};
+use crate::math;
 
 /// A Monte Carlo mean with its uncertainty.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -71,7 +72,7 @@ impl TuneGoal {
                     }
                     let estimate = metrics.outcome_probability[outcome];
                     // ln 0 = −∞: parameters under which an observed outcome is impossible.
-                    value += count * estimate.mean.ln();
+                    value += count * math::ln(estimate.mean);
                     variance += (count * estimate.std_err / estimate.mean).powi(2);
                 }
                 (

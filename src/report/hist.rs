@@ -10,6 +10,7 @@
 //! does not depend on the order the values came in, only on the first values used to
 //! choose the starting width.
 
+use crate::math;
 use serde::Serialize;
 
 /// How many values are buffered before the starting bin width is chosen.
@@ -111,7 +112,7 @@ impl StreamingHistogram {
             });
         // Rice's rule (2·n^(1/3) bins) for small samples, at most three quarters of the
         // bins so the range can grow a little before the first doubling.
-        let rice = (2.0 * (self.warmup.len() as f64).cbrt()).ceil();
+        let rice = (2.0 * math::cbrt(self.warmup.len() as f64)).ceil();
         let target_bins = rice.min((self.max_bins * 3 / 4) as f64).max(1.0);
         let magnitude = lo.abs().max(hi.abs());
         let raw_width = if hi > lo {
@@ -236,8 +237,8 @@ impl Grid {
 
 /// The smallest of 1, 2 or 5 times a power of ten that is at least `raw`.
 fn nice_width(raw: f64) -> f64 {
-    let exponent = raw.log10().floor();
-    let base = 10f64.powf(exponent);
+    let exponent = math::log10(raw).floor();
+    let base = math::powf(10f64, exponent);
     for step in [1.0, 2.0, 5.0, 10.0] {
         if step * base >= raw {
             return step * base;
@@ -282,7 +283,7 @@ mod tests {
         check(&[0.0, 0.0, 0.0], 10);
         check(
             &(0..10_000)
-                .map(|i| (i as f64 * 0.37).sin() * 5.0)
+                .map(|i| math::sin(i as f64 * 0.37) * 5.0)
                 .collect::<Vec<_>>(),
             40,
         );

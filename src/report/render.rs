@@ -16,6 +16,7 @@ use super::figures::{
     Convergence, Figure, FigureData, HeatMap, IntervalBar, LineBands, StackedShares, Tornado,
 };
 use super::hist::Histogram;
+use crate::math;
 
 const WIDTH: u32 = 1000;
 /// Room to the right of the plot for the legend, so it never covers data.
@@ -948,7 +949,7 @@ pub fn format_number(value: f64) -> String {
     if value == 0.0 {
         return "0".into();
     }
-    let magnitude = value.abs().log10().floor() as i32;
+    let magnitude = math::log10(value.abs()).floor() as i32;
     if !(-4..6).contains(&magnitude) {
         return format!("{value:.3e}");
     }

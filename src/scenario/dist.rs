@@ -4,6 +4,7 @@
 //! a run is reproducible across platforms (no library sampler whose algorithm may
 //! change) and fixing one parameter leaves every other draw unchanged.
 
+use crate::math;
 use std::f64::consts::PI;
 use std::fmt;
 
@@ -81,7 +82,7 @@ impl Prior {
                     b - ((1.0 - u) * (b - a) * (b - c)).sqrt()
                 }
             }
-            Prior::LogNormal { mu, sigma } => (mu + sigma * normal_quantile(u)).exp(),
+            Prior::LogNormal { mu, sigma } => math::exp(mu + sigma * normal_quantile(u)),
             Prior::Discrete { values, probs } => {
                 let mut cumulative = 0.0;
                 for (v, p) in values.iter().zip(probs) {
@@ -149,7 +150,7 @@ impl Prior {
                 if x <= 0.0 {
                     0.0
                 } else {
-                    normal_cdf((x.ln() - mu) / sigma)
+                    normal_cdf((math::ln(x) - mu) / sigma)
                 }
             }
             Prior::Discrete { values, probs } => values
@@ -194,7 +195,7 @@ impl Prior {
                 let hi = if hi.is_finite() { hi } else { mean + 4.0 * sd };
                 (lo, hi)
             }
-            Prior::LogNormal { mu, sigma } => (0.0, (mu + 4.0 * sigma).exp()),
+            Prior::LogNormal { mu, sigma } => (0.0, math::exp(mu + 4.0 * sigma)),
             _ => (lo, hi),
         }
     }
@@ -262,7 +263,7 @@ pub fn normal_cdf(x: f64) -> f64 {
     let tail = if xa > 37.0 {
         0.0
     } else {
-        let e = (-xa * xa / 2.0).exp();
+        let e = math::exp(-xa * xa / 2.0);
         if xa < 7.071_067_811_865_47 {
             let mut n = 3.526_249_659_989_11e-2 * xa + 0.700_383_064_443_688;
             n = n * xa + 6.373_962_203_531_65;
@@ -333,7 +334,7 @@ pub fn normal_quantile(p: f64) -> f64 {
         3.754_408_661_907_416,
     ];
     let x = if p < 0.02425 {
-        let q = (-2.0 * p.ln()).sqrt();
+        let q = (-2.0 * math::ln(p)).sqrt();
         (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
             / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
     } else {
@@ -343,7 +344,7 @@ pub fn normal_quantile(p: f64) -> f64 {
             / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
     };
     let e = normal_cdf(x) - p;
-    let u = e * (2.0 * PI).sqrt() * (x * x / 2.0).exp();
+    let u = e * (2.0 * PI).sqrt() * math::exp(x * x / 2.0);
     x - u / (1.0 + x * u / 2.0)
 }
 
@@ -375,7 +376,7 @@ pub fn ln_gamma(x: f64) -> f64 {
     ];
     if x < 0.5 {
         // Reflection: Γ(x)Γ(1−x) = π / sin(πx).
-        return (PI / (PI * x).sin()).ln() - ln_gamma(1.0 - x);
+        return math::ln(PI / math::sin(PI * x)) - ln_gamma(1.0 - x);
     }
     let x = x - 1.0;
     let mut a = COEF[0];
@@ -383,7 +384,7 @@ pub fn ln_gamma(x: f64) -> f64 {
     for (i, c) in COEF.iter().enumerate().skip(1) {
         a += c / (x + i as f64);
     }
-    0.5 * (2.0 * PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
+    0.5 * math::ln(2.0 * PI) + (x + 0.5) * math::ln(t) - t + math::ln(a)
 }
 
 /// The regularized incomplete beta function I_x(a, b), by its continued fraction
@@ -396,11 +397,11 @@ pub fn regularized_incomplete_beta(a: f64, b: f64, x: f64) -> f64 {
     if x >= 1.0 {
         return 1.0;
     }
-    let ln_front = ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln();
+    let ln_front = ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * math::ln(x) + b * math::ln(1.0 - x);
     if x < (a + 1.0) / (a + b + 2.0) {
-        ln_front.exp() * beta_continued_fraction(a, b, x) / a
+        math::exp(ln_front) * beta_continued_fraction(a, b, x) / a
     } else {
-        1.0 - ln_front.exp() * beta_continued_fraction(b, a, 1.0 - x) / b
+        1.0 - math::exp(ln_front) * beta_continued_fraction(b, a, 1.0 - x) / b
     }
 }
 
@@ -470,8 +471,8 @@ pub fn beta_quantile(a: f64, b: f64, u: f64) -> f64 {
         } else {
             hi = x;
         }
-        let ln_pdf = ln_norm + (a - 1.0) * x.ln() + (b - 1.0) * (1.0 - x).ln();
-        let pdf = ln_pdf.exp();
+        let ln_pdf = ln_norm + (a - 1.0) * math::ln(x) + (b - 1.0) * math::ln(1.0 - x);
+        let pdf = math::exp(ln_pdf);
         let mut next = if pdf.is_finite() && pdf > 0.0 {
             x - f / pdf
         } else {

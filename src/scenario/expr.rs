@@ -7,6 +7,7 @@
 //! program once over a preallocated value array and stack, which is the only numeric
 //! work needed to refill a game.
 
+use crate::math;
 use std::fmt;
 
 /// A problem at a byte offset inside an expression string.
@@ -144,7 +145,7 @@ fn bin(op: BinOp, a: f64, b: f64) -> f64 {
         BinOp::Sub => a - b,
         BinOp::Mul => a * b,
         BinOp::Div => a / b,
-        BinOp::Pow => a.powf(b),
+        BinOp::Pow => math::powf(a, b),
         BinOp::Lt => truth(a < b),
         BinOp::Le => truth(a <= b),
         BinOp::Gt => truth(a > b),
@@ -159,14 +160,14 @@ fn call(f: Func, args: &[f64]) -> f64 {
         Func::Min => args.iter().copied().fold(f64::INFINITY, f64::min),
         Func::Max => args.iter().copied().fold(f64::NEG_INFINITY, f64::max),
         Func::Clamp => args[0].max(args[1]).min(args[2]),
-        Func::Logistic => 1.0 / (1.0 + (-args[0]).exp()),
-        Func::Exp => args[0].exp(),
-        Func::Ln => args[0].ln(),
+        Func::Logistic => 1.0 / (1.0 + math::exp(-args[0])),
+        Func::Exp => math::exp(args[0]),
+        Func::Ln => math::ln(args[0]),
         Func::Sqrt => args[0].sqrt(),
         Func::Abs => args[0].abs(),
-        Func::Sin => args[0].sin(),
-        Func::Cos => args[0].cos(),
-        Func::Pow => args[0].powf(args[1]),
+        Func::Sin => math::sin(args[0]),
+        Func::Cos => math::cos(args[0]),
+        Func::Pow => math::powf(args[0], args[1]),
         Func::If => {
             if args[0] != 0.0 {
                 args[1]

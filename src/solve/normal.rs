@@ -8,6 +8,7 @@
 use thiserror::Error;
 
 use crate::game::normal::NormalForm;
+use crate::math;
 
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum NormalSolveError {
@@ -129,8 +130,8 @@ fn value_derivatives(game: &NormalForm, sigma: &[Vec<f64>], offsets: &[usize], d
 /// Softmax of `lambda * values` in log space: `out[s] = λ v_s − log Σ_r exp(λ v_r)`.
 fn log_softmax(lambda: f64, values: &[f64], out: &mut [f64]) {
     let max = values.iter().fold(f64::NEG_INFINITY, |m, v| m.max(lambda * v));
-    let sum: f64 = values.iter().map(|v| (lambda * v - max).exp()).sum();
-    let lse = max + sum.ln();
+    let sum: f64 = values.iter().map(|v| math::exp(lambda * v - max)).sum();
+    let lse = max + math::ln(sum);
     for (o, v) in out.iter_mut().zip(values) {
         *o = lambda * v - lse;
     }
@@ -172,7 +173,7 @@ impl<'a> QreSystem<'a> {
     fn residual(&mut self, lambda: f64, y: &[f64], g: &mut [f64]) -> f64 {
         for (i, s) in self.sigma.iter_mut().enumerate() {
             for (k, v) in s.iter_mut().enumerate() {
-                *v = y[self.offsets[i] + k].exp();
+                *v = math::exp(y[self.offsets[i] + k]);
             }
         }
         strategy_values(self.game, &self.sigma, &mut self.values);
@@ -194,7 +195,7 @@ impl<'a> QreSystem<'a> {
             let mean: f64 = self.values[i]
                 .iter()
                 .zip(&self.log_response[i])
-                .map(|(v, lp)| v * lp.exp())
+                .map(|(v, lp)| v * math::exp(*lp))
                 .sum();
             for (k, v) in self.values[i].iter().enumerate() {
                 out[self.offsets[i] + k] = -(v - mean);
@@ -212,7 +213,7 @@ impl<'a> QreSystem<'a> {
             // Mean derivative under the logit response p_i, per column.
             let mut mean = vec![0.0; dim];
             for r in 0..m {
-                let p = self.log_response[i][r].exp();
+                let p = math::exp(self.log_response[i][r]);
                 let row = &self.derivatives[(off + r) * dim..(off + r + 1) * dim];
                 for (acc, d) in mean.iter_mut().zip(row) {
                     *acc += p * d;
@@ -426,7 +427,7 @@ fn trace_branch(
         // branches can pass close to each other (an avoided crossing), and a long step
         // in log space can land on the wrong one without any other warning sign.
         let moved = (0..dim)
-            .map(|k| (trial[k].exp() - y[k].exp()).abs())
+            .map(|k| (math::exp(trial[k]) - math::exp(y[k])).abs())
             .fold(0.0, f64::max);
         if cosine < 0.9 || moved > MAX_PROBABILITY_STEP {
             shrink(&mut step, lambda, residual)?;
@@ -521,7 +522,7 @@ pub fn logit_qre_nfg(game: &NormalForm, lambda: f64) -> Result<Vec<Vec<f64>>, No
     for i in 0..game.n_players() {
         let m = game.n_strategies(i);
         for k in 0..m {
-            y[system.offsets[i] + k] = -(m as f64).ln();
+            y[system.offsets[i] + k] = -math::ln(m as f64);
         }
     }
     let spread = {
@@ -538,7 +539,13 @@ pub fn logit_qre_nfg(game: &NormalForm, lambda: f64) -> Result<Vec<Vec<f64>>, No
     let mut sigma: Vec<Vec<f64>> = (0..game.n_players())
         .map(|i| {
             let off = system.offsets[i];
-            let mut s: Vec<f64> = (0..game.n_strategies(i)).map(|k| y[off + k].exp()).collect();
+            // Relative to the largest log-probability: equal ones give exactly 1/m.
+            let top = y[off..off + game.n_strategies(i)]
+                .iter()
+                .fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+            let mut s: Vec<f64> = (0..game.n_strategies(i))
+                .map(|k| math::exp(y[off + k] - top))
+                .collect();
             let total: f64 = s.iter().sum();
             s.iter_mut().for_each(|v| *v /= total);
             s
@@ -571,7 +578,7 @@ pub fn logit_residual(game: &NormalForm, lambda: f64, sigma: &[Vec<f64>]) -> f64
         let mut log_p = vec![0.0; v.len()];
         log_softmax(lambda, v, &mut log_p);
         for (s, lp) in log_p.iter().enumerate() {
-            worst = worst.max((sigma[i][s] - lp.exp()).abs());
+            worst = worst.max((sigma[i][s] - math::exp(*lp)).abs());
         }
     }
     worst

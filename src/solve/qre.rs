@@ -36,6 +36,7 @@ use super::layout::{CHANCE, TERMINAL};
 use super::linalg::{lu_factor, lu_solve_factored};
 use super::{SolveError, Workspace};
 use crate::game::{Game, Mover, NO_OUTCOME, NONE, Profile};
+use crate::math;
 
 /// Controls of the logit QRE solver.
 #[derive(Clone, Debug, PartialEq)]
@@ -488,10 +489,10 @@ fn eval_base(game: &Game, ws: &mut Workspace, x_and_lambda: &[f64]) {
         let var = s.action_var[a];
         if var == NONE {
             *p = game.chance_probs[a];
-            *lp = p.ln();
+            *lp = math::ln(*p);
         } else {
             *lp = x_and_lambda[var as usize];
-            *p = lp.exp();
+            *p = math::exp(*lp);
         }
     }
     s.log_reach[0] = 0.0;
@@ -570,7 +571,7 @@ fn beliefs(nodes: &[u32], log_reach: &[f64], belief: &mut [f64]) {
     }
     let mut sum = 0.0;
     for &n in nodes {
-        let e = (log_reach[n as usize] - m).exp();
+        let e = math::exp(log_reach[n as usize] - m);
         belief[n as usize] = e;
         sum += e;
     }
@@ -714,9 +715,12 @@ fn logit_residual_at(game: &Game, ws: &Workspace, lambda: f64) -> f64 {
         let info = game.infoset(h as usize);
         let r = info.action_range();
         let best = s.q[r.clone()].iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
-        let sum: f64 = s.q[r.clone()].iter().map(|&v| (lambda * (v - best)).exp()).sum();
+        let sum: f64 = s.q[r.clone()]
+            .iter()
+            .map(|&v| math::exp(lambda * (v - best)))
+            .sum();
         for a in r {
-            let response = (lambda * (s.q[a] - best)).exp() / sum;
+            let response = math::exp(lambda * (s.q[a] - best)) / sum;
             let d = (s.prob[a] - response).abs();
             worst = if d.is_nan() { f64::NAN } else { worst.max(d) };
         }
@@ -919,7 +923,7 @@ fn trace(
         let s = &mut ws.qre;
         for &h in &s.sets {
             let info = game.infoset(h as usize);
-            let lu = -(info.n_actions() as f64).ln();
+            let lu = -math::ln(info.n_actions() as f64);
             for a in info.action_range() {
                 s.z[s.action_var[a] as usize] = lu;
             }
@@ -1127,7 +1131,7 @@ fn write_profile(game: &Game, ws: &Workspace, z: &[f64], profile: &mut Profile) 
         *p = if var == NONE {
             game.chance_probs[a]
         } else {
-            z[var as usize].exp()
+            math::exp(z[var as usize])
         };
     }
     for &h in &s.sets {

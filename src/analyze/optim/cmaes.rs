@@ -14,12 +14,12 @@
 // Index loops mirror the tutorial's formulas; iterator rewrites would obscure them.
 #![allow(clippy::needless_range_loop)]
 
-use rand::SeedableRng;
+use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, StandardNormal};
 
 use super::{Criterion, Executor, OptimConfig, StopReason};
 use crate::analyze::linalg::symmetric_eigen;
+use crate::math;
 
 const INITIAL_SIGMA: f64 = 0.3;
 const MAX_RESAMPLES: usize = 100;
@@ -34,10 +34,10 @@ pub(crate) fn run<E>(
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
 
     // Selection and recombination.
-    let lambda = 4 + (3.0 * nf.ln()).floor() as usize;
+    let lambda = 4 + (3.0 * math::ln(nf)).floor() as usize;
     let mu = lambda / 2;
     let raw_weights: Vec<f64> = (1..=mu)
-        .map(|i| ((lambda as f64 + 1.0) / 2.0).ln() - (i as f64).ln())
+        .map(|i| math::ln((lambda as f64 + 1.0) / 2.0) - math::ln(i as f64))
         .collect();
     let weight_sum: f64 = raw_weights.iter().sum();
     let weights: Vec<f64> = raw_weights.iter().map(|w| w / weight_sum).collect();
@@ -67,7 +67,7 @@ pub(crate) fn run<E>(
         for _ in 0..lambda {
             let mut accepted = None;
             for attempt in 0..MAX_RESAMPLES {
-                let z: Vec<f64> = (0..n).map(|_| StandardNormal.sample(&mut rng)).collect();
+                let z: Vec<f64> = (0..n).map(|_| standard_normal(&mut rng)).collect();
                 let y: Vec<f64> = (0..n)
                     .map(|i| (0..n).map(|k| eigenvectors[i][k] * axis_lengths[k] * z[k]).sum())
                     .collect();
@@ -117,7 +117,7 @@ pub(crate) fn run<E>(
         }
         let path_sigma_norm = path_sigma.iter().map(|v| v * v).sum::<f64>().sqrt();
         let generations_done = (generation + 1) as f64;
-        let h_sigma = if path_sigma_norm / (1.0 - (1.0 - c_sigma).powf(2.0 * generations_done)).sqrt()
+        let h_sigma = if path_sigma_norm / (1.0 - math::powf(1.0 - c_sigma, 2.0 * generations_done)).sqrt()
             < (1.4 + 2.0 / (nf + 1.0)) * chi_n
         {
             1.0
@@ -144,7 +144,7 @@ pub(crate) fn run<E>(
                     + c_mu * rank_mu;
             }
         }
-        sigma *= ((c_sigma / d_sigma) * (path_sigma_norm / chi_n - 1.0)).exp();
+        sigma *= math::exp((c_sigma / d_sigma) * (path_sigma_norm / chi_n - 1.0));
 
         // Re-decompose C = B D² Bᵀ.
         for i in 0..n {
@@ -197,4 +197,13 @@ pub(crate) fn run<E>(
         }
     }
     unreachable!("the generation loop only ends by returning")
+}
+
+/// A standard normal draw by inversion of a uniform on the open interval (0, 1): one
+/// 64-bit word per draw, and only IEEE arithmetic and [`crate::math`] after it, so the
+/// search takes the same path on every machine (`rand_distr`'s ziggurat calls the
+/// platform's `exp` in its rejection test).
+fn standard_normal(rng: &mut impl RngCore) -> f64 {
+    let u = ((rng.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+    crate::scenario::dist::normal_quantile(u)
 }

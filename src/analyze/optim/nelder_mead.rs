@@ -9,12 +9,13 @@
 //! cube, is smaller than the x tolerance and its values span less than the f tolerance.
 
 use super::{Criterion, Executor, OptimConfig, StopReason};
+use crate::math;
 
 /// Initial simplex edge in z; about 0.1 of the range near the middle of the box.
 const INITIAL_STEP: f64 = 0.2;
 
 fn to_unit(z: &[f64]) -> Vec<f64> {
-    z.iter().map(|v| (v.sin() + 1.0) / 2.0).collect()
+    z.iter().map(|v| (math::sin(*v) + 1.0) / 2.0).collect()
 }
 
 pub(crate) fn run<E>(
@@ -36,7 +37,7 @@ pub(crate) fn run<E>(
     let mut simplex: Vec<(Vec<f64>, f64)> = Vec::with_capacity(n + 1);
     let start: Vec<f64> = x0
         .iter()
-        .map(|u| (2.0 * u.clamp(0.0, 1.0) - 1.0).asin())
+        .map(|u| math::asin(2.0 * u.clamp(0.0, 1.0) - 1.0))
         .collect();
     let Some(value) = executor.evaluate(&to_unit(&start))? else {
         return Ok(StopReason::Budget);
