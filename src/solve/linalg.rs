@@ -5,7 +5,8 @@
 
 /// Systems from this size on take the AVX2 builds of the kernels below when the
 /// processor has AVX2 (checked once per call; `std` caches the answer). Below it the
-/// portable SSE2 build is as fast.
+/// portable SSE2 build is as fast. (Elsewhere only the tests read it.)
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub(crate) const AVX2_FROM: usize = 32;
 
 /// LU factorisation with partial pivoting of the `n × n` row-major `a`, in place, for
