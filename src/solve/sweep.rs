@@ -188,10 +188,10 @@ pub(crate) struct Sweep {
     col_affected: Vec<(u32, u32)>,
     /// `(j, 1.0)` for every log-odds j: each unknown's terms when not reduced.
     unit_terms: Vec<(u32, f64)>,
-    /// Scratch of every log-odds (and λ) of a reduced point, and of its G.
+    /// Scratch of every log-odds (and λ) of two reduced points, or of a point and its G
+    /// or a direction (`on_all_odds`, `directional_r`).
     z_all: Vec<f64>,
     z_all2: Vec<f64>,
-    g_all: Vec<f64>,
     /// Full-size scratch of the reduced passes: (log-beliefs, λ) and a direction.
     x_full: Vec<f64>,
     d_full: Vec<f64>,
@@ -635,7 +635,6 @@ impl Sweep {
         }
         self.z_all = vec![0.0; r + 1];
         self.z_all2 = vec![0.0; r + 1];
-        self.g_all = vec![0.0; r];
         debug_assert_eq!(self.col_start.len(), k + 1);
     }
 
@@ -1840,16 +1839,28 @@ impl Sweep {
 
     /// Largest difference of the beliefs of two log-odds points, in probability.
     fn odds_distance(&mut self, a: &[f64], b: &[f64]) -> f64 {
-        if self.reduced {
-            let (mut all_a, mut all_b) = (std::mem::take(&mut self.z_all), std::mem::take(&mut self.z_all2));
-            self.all_odds(a, &mut all_a, true);
-            self.all_odds(b, &mut all_b, true);
-            let d = self.odds_distance_all(&all_a, &all_b);
-            (self.z_all, self.z_all2) = (all_a, all_b);
-            d
-        } else {
-            self.odds_distance_all(a, b)
+        self.on_all_odds(a, b, true, Sweep::odds_distance_all)
+    }
+
+    /// `f` of the points `a` and `b` given by their independent log-odds, on every
+    /// log-odds: `a` is a point, `b` a point too with `b_is_point`, else a difference
+    /// (a residual or a direction), whose dependent log-odds take no constant term.
+    fn on_all_odds<R>(
+        &mut self,
+        a: &[f64],
+        b: &[f64],
+        b_is_point: bool,
+        f: impl FnOnce(&Sweep, &[f64], &[f64]) -> R,
+    ) -> R {
+        if !self.reduced {
+            return f(self, a, b);
         }
+        let (mut all_a, mut all_b) = (std::mem::take(&mut self.z_all), std::mem::take(&mut self.z_all2));
+        self.all_odds(a, &mut all_a, true);
+        self.all_odds(b, &mut all_b, b_is_point);
+        let result = f(self, &all_a, &all_b);
+        (self.z_all, self.z_all2) = (all_a, all_b);
+        result
     }
 
     /// [`Sweep::odds_distance`] of `w` and `u_pred`.
@@ -1880,17 +1891,8 @@ impl Sweep {
     /// change of that belief that correcting the log-odds would make, up to the factor 4
     /// (which makes the weight 1 at μ_j = 1/2).
     fn belief_residual(&mut self, z: &[f64], g: &[f64]) -> f64 {
-        if self.reduced {
-            // G of the dependent log-odds is the same combination of the free ones'.
-            let (mut all_z, mut all_g) = (std::mem::take(&mut self.z_all), std::mem::take(&mut self.g_all));
-            self.all_odds(z, &mut all_z, true);
-            self.all_odds(g, &mut all_g, false);
-            let worst = self.belief_residual_all(&all_z, &all_g);
-            (self.z_all, self.g_all) = (all_z, all_g);
-            worst
-        } else {
-            self.belief_residual_all(z, g)
-        }
+        // G of the dependent log-odds is the same combination of the free ones'.
+        self.on_all_odds(z, g, false, Sweep::belief_residual_all)
     }
 
     /// [`Sweep::belief_residual`] of every log-odds.
