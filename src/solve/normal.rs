@@ -538,14 +538,10 @@ pub fn logit_qre_nfg(game: &NormalForm, lambda: f64) -> Result<Vec<Vec<f64>>, No
     // space the caller will use.
     let mut sigma: Vec<Vec<f64>> = (0..game.n_players())
         .map(|i| {
-            let off = system.offsets[i];
+            let ys = &y[system.offsets[i]..system.offsets[i] + game.n_strategies(i)];
             // Relative to the largest log-probability: equal ones give exactly 1/m.
-            let top = y[off..off + game.n_strategies(i)]
-                .iter()
-                .fold(f64::NEG_INFINITY, |a, &b| a.max(b));
-            let mut s: Vec<f64> = (0..game.n_strategies(i))
-                .map(|k| math::exp(y[off + k] - top))
-                .collect();
+            let top = ys.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+            let mut s: Vec<f64> = ys.iter().map(|&v| math::exp(v - top)).collect();
             let total: f64 = s.iter().sum();
             s.iter_mut().for_each(|v| *v /= total);
             s
