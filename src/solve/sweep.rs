@@ -2159,20 +2159,6 @@ const STIFF_CURVATURE: f64 = 1e-3;
 const SM_MEMORY: usize = 16;
 /// Largest growth of the step from one step to the next.
 const MAX_GROWTH: f64 = 6.0;
-/// Longest ordinary (not stiff) step: `max(ORDINARY_STEP_CAP, ORDINARY_STEP_PER_LAMBDA · λ)`
-/// in arclength. The step control alone let steps grow to 2.2–2.4 at λ ≈ 2.3 on
-/// headline subgames of the Sobol' design, and one such step went across a sharp bend
-/// of the branch (where steps of 0.25 advance λ by only 0.005–0.01, though λ never
-/// turns back) onto a closed branch with turning points at λ ≈ 2.77 and 5.56: each trace went
-/// round it until its 100,000 steps ran out (8,433 rounds in all, with the hand-backs),
-/// and the solve took 34 s through the fallback instead of 0.2 ms (3 of the 2,048,000 trials of the issue-size design;
-/// the first prediction landed 0.36 off, its beliefs moved by 0.04 and no tangent
-/// turned, so the step's own checks could not tell). The cap grows with λ because
-/// log-odds that go to certainty grow in proportion to λ, and with them the arclength
-/// the branch needs (`signal_3p_two_receivers` takes ordinary steps of 2–4.3 at
-/// λ = 5–24). See `ARCHITECTURE.md`, "Ordinary steps are capped".
-const ORDINARY_STEP_CAP: f64 = 2.0;
-const ORDINARY_STEP_PER_LAMBDA: f64 = 0.75;
 /// Largest augmented system (unknowns + 1) kept as an explicit inverse instead of LU
 /// factors with Sherman–Morrison terms: at this size a solve is one small
 /// matrix–vector product and an update three, with no growing list of terms (at 17,
@@ -3185,7 +3171,6 @@ fn trace_arc(
                     .min(by_beliefs)
                     .clamp(0.5, MAX_GROWTH))
             .min(max_step)
-            .min(ORDINARY_STEP_CAP.max(ORDINARY_STEP_PER_LAMBDA * arc.z[m]))
         };
     }
     Err(GaveUp {
@@ -3591,23 +3576,19 @@ mod tests {
         }
     }
 
-    /// Random signaling games (103–139 nodes, λ = 37–60) on which the belief tracer gives
+    /// Random signaling games (35–139 nodes, λ = 24–60) on which the belief tracer gives
     /// up next to a nearly singular point: the general tracer takes over from the
     /// trace's older checkpoint instead of from λ = 0. On the first game it finishes the
     /// solve; on the second it hands back to a belief trace once past the point where
     /// the first one gave up; on the third that trace gives up too, and the next round
     /// hands back again. Each ends at the answer of a general trace from
-    /// λ = 0 (Gambit's formulation all the way). (The second and third games were
-    /// `(3, 15, 9855992274831927953)` at λ = 24.1 and `(4, 62, 984950773869241127)` at
-    /// λ = 34.8 until the sixteenth session: with ordinary steps capped, the belief
-    /// tracer solves them alone. These two were found by a temporary scan of random
-    /// games at λ = 20–60; the third is the only one of 200,000 that hands back twice.)
+    /// λ = 0 (Gambit's formulation all the way).
     #[test]
     fn a_fallback_restarts_from_the_belief_trace_checkpoint() {
         for (players, nodes, seed, lambda, restarts, handbacks) in [
             (3, 69, 13523078966314126852, 59.745807253098754, 1, 0),
-            (3, 51, 16778261248774348641, 37.57200413363377, 1, 1),
-            (3, 63, 14029613392924714518, 38.09433028057779, 2, 2),
+            (3, 15, 9855992274831927953, 24.136055855412874, 1, 1),
+            (4, 62, 984950773869241127, 34.7935379101056, 2, 2),
         ] {
             let (game, ws, solved) = default_solve(players, nodes, seed, lambda);
             let profile = solved.unwrap();
