@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use demarche::gambit::parse_efg;
 use demarche::game::{Game, Mover};
-use demarche::solve::{QreConfig, QreMethod, solve_qre};
+use demarche::solve::{QreConfig, QreMethod, Workspace, solve_qre, solve_qre_into};
 use serde::Deserialize;
 
 /// Largest allowed difference from Gambit, for probabilities and expected payoffs alike.
@@ -431,4 +431,32 @@ fn with_steps_bounded_at_one_the_default_tracer_follows_gambit_where_it_jumps() 
 fn where_long_steps_jumped_the_default_tracer_follows_gambit() {
     let off = default_tracer_off_gambit(&known_jump_json());
     assert!(off < TOLERANCE, "{off}");
+}
+
+/// Two subgames of headline trials from the issue-size Sobol' design (see
+/// `tests/golden/gambit/closed_branch/README.md`). The branch from λ = 0 is monotone in
+/// λ but bends sharply near λ = 2.4; steps of 2.2–2.4 went across the bend onto a closed
+/// branch with turning points at λ ≈ 2.77 and 5.56, which the belief tracer followed
+/// round and round until its steps ran out (34 s per solve through the fallback).
+/// Open: a cap on the step length fixed it but slowed other games 2–3-fold and was
+/// reverted, so this test is ignored until a fix lands (it fails after about 34 s per
+/// game).
+#[test]
+#[ignore = "open: long steps reach a closed branch (tests/golden/gambit/closed_branch/README.md)"]
+fn where_long_steps_reached_a_closed_branch_the_belief_tracer_follows_gambit() {
+    for name in ["headline_sobol_subgame_a", "headline_sobol_subgame_b"] {
+        let json = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("tests/golden/gambit/closed_branch/{name}.json"));
+        let (game, gambit, lambda) = kept_game(&json);
+        let mut ws = Workspace::new(&game);
+        let mut profile = game.uniform_profile();
+        let config = QreConfig {
+            lambda,
+            ..QreConfig::default()
+        };
+        solve_qre_into(&game, &config, &mut ws, &mut profile).unwrap();
+        assert_eq!(ws.reference_fallbacks(), 0, "{name}: the belief tracer gave up");
+        let off = off_gambit(&gambit, &profile.probs);
+        assert!(off < TOLERANCE, "{name}: {off}");
+    }
 }
