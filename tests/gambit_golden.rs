@@ -435,14 +435,13 @@ fn where_long_steps_jumped_the_default_tracer_follows_gambit() {
 
 /// Two subgames of headline trials from the issue-size Sobol' design (see
 /// `tests/golden/gambit/closed_branch/README.md`). The branch from λ = 0 is monotone in
-/// λ but bends sharply near λ = 2.4; steps of 2.2–2.4 went across the bend onto a closed
-/// branch with turning points at λ ≈ 2.77 and 5.56, which the belief tracer followed
-/// round and round until its steps ran out (34 s per solve through the fallback).
-/// Open: a cap on the step length fixed it but slowed other games 2–3-fold and was
-/// reverted, so this test is ignored until a fix lands (it fails after about 34 s per
-/// game).
+/// λ but bends sharply near λ = 2.4; a step of 2.4 goes across the bend onto a closed
+/// branch with turning points at λ ≈ 2.77 and 5.56. The belief tracer used to go round
+/// it until its 100,000 steps ran out (34 s per solve through the fallback). Now a trace
+/// that passes more than `MAX_TURNS` turning points gives up and the belief tracer
+/// traces again with steps of at most 0.5, which stay on the branch: no fallback, and
+/// Gambit's answer.
 #[test]
-#[ignore = "open: long steps reach a closed branch (tests/golden/gambit/closed_branch/README.md)"]
 fn where_long_steps_reached_a_closed_branch_the_belief_tracer_follows_gambit() {
     for name in ["headline_sobol_subgame_a", "headline_sobol_subgame_b"] {
         let json = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -122,6 +122,8 @@ pub(crate) struct QreScratch {
     pub(crate) restarts_failed: usize,
     /// General traces that handed the solve back to the belief tracer.
     pub(crate) handbacks: usize,
+    /// Belief traces retried with bounded steps after going round a closed branch.
+    pub(crate) closed_branch_retries: usize,
     /// Whether the general tracer's buffers below are built ([`QreScratch::ensure_general`]).
     general_ready: bool,
     /// Per action: the log-probabilities [`refine_on_actions`] starts from.
@@ -286,6 +288,19 @@ pub(crate) fn solve_qre_into(
             Some(false) => gave_up = true,
             None => {}
         }
+        // A trace that turned too often was going round a closed branch that a long
+        // step reached: trace again from λ = 0 with bounded steps. (The checkpoints of
+        // that trace lie on the closed branch, so the fallback must not start there.)
+        if gave_up && ws.qre.sweep.as_ref().is_some_and(|s| s.turned_too_often) {
+            ws.qre.closed_branch_retries += 1;
+            let bounded = QreConfig {
+                max_step: config.max_step.min(CLOSED_BRANCH_MAX_STEP),
+                ..config.clone()
+            };
+            if belief_trace(game, &bounded, ws, profile, false) == Some(true) {
+                return Ok(());
+            }
+        }
     }
     ws.qre.general_traces += 1;
     // The general tracer takes over from the belief trace's older checkpoint and, once
@@ -322,6 +337,10 @@ pub(crate) fn solve_qre_into(
 
 /// Rounds in which the general tracer hands a solve back to the belief tracer.
 const MAX_HANDBACKS: u32 = 4;
+/// Longest step of the belief trace that is retried after going round a closed branch
+/// (`Sweep::turned_too_often`). On the two headline subgames of
+/// `tests/golden/gambit/closed_branch/`, steps of at most 2 already stay on the branch.
+const CLOSED_BRANCH_MAX_STEP: f64 = 0.5;
 
 /// The belief tracer on `config`, from λ = 0 or, with `resume`, from the point the
 /// general tracer handed back (`hand_at`, `hand_before`, `hand_dir`), then
