@@ -3636,6 +3636,32 @@ mod tests {
         }
     }
 
+    /// A headline subgame of the issue-size Sobol' design
+    /// (`tests/golden/gambit/closed_branch/`) where a long step reaches a closed branch:
+    /// the trace gives up after `MAX_TURNS` turning points and the retry with bounded
+    /// steps answers, with no general trace. (`tests/gambit_golden.rs` checks the answer
+    /// against Gambit's.)
+    #[test]
+    fn a_trace_round_a_closed_branch_is_retried_with_bounded_steps() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/golden/gambit/closed_branch/headline_sobol_subgame_a.efg"
+        );
+        let game = crate::gambit::parse_efg(&std::fs::read_to_string(path).unwrap(), path).unwrap();
+        let mut ws = crate::solve::Workspace::new(&game);
+        let mut profile = game.uniform_profile();
+        let config = QreConfig {
+            lambda: 7.9252168397651985,
+            ..QreConfig::default()
+        };
+        crate::solve::qre::solve_qre_into(&game, &config, &mut ws, &mut profile).unwrap();
+        assert_eq!(
+            (ws.qre.closed_branch_retries, ws.qre.general_traces),
+            (1, 0),
+            "(retries with bounded steps, general traces)"
+        );
+    }
+
     /// The cubic in 1/λ of stiff stretches reproduces log-odds of the form
     /// β·λ + α + γ/λ + δ/λ² exactly, from two points and their tangents, however far it
     /// extrapolates; it declines where λ does not grow.
