@@ -1983,6 +1983,10 @@ struct ArcBuffers {
     beliefs_z: Vec<f64>,
     beliefs_w: Vec<f64>,
     beliefs_z_valid: bool,
+    /// The action probabilities at `z` (per global action), for the action move of a
+    /// step; kept at every accepted point, valid from the first one of a trace.
+    probs_z: Vec<f64>,
+    probs_z_valid: bool,
     /// LU factors of `[jac; tangent_prev]` and their pivots.
     aug: Vec<f64>,
     pivots: Vec<usize>,
@@ -2048,6 +2052,8 @@ impl ArcBuffers {
             beliefs_z: Vec::new(),
             beliefs_w: Vec::new(),
             beliefs_z_valid: false,
+            probs_z: Vec::new(),
+            probs_z_valid: false,
             aug_z: if n <= INVERSE_MAX { v(n * n) } else { Vec::new() },
             det_negative: false,
             orientation_negative: false,
@@ -2172,7 +2178,30 @@ const MAX_GROWTH: f64 = 6.0;
 /// branch turns twice per round. Traces from λ = 0 turn at most 4 times on the 135
 /// Gambit pairs, 3 times in 20,000 traces of 10,000 headline trials, and 8 times on 300
 /// random signaling games of 240–1,200 nodes at λ ≤ 100 (a temporary histogram).
-pub(crate) const MAX_TURNS: usize = 40;
+/// With 40, a 1,487-node random signaling game (`(4, 743, 2015903985819403698)` at
+/// λ = 19.95), which goes round a closed branch of about eight turns per round near
+/// λ = 1.6–1.9 even with steps of at most 0.5, gave up early at a worse checkpoint and
+/// its fallback took 126–130 s instead of 9.8 s; with 200 it takes 9.0 s, and the
+/// headline subgames 27 ms.
+pub(crate) const MAX_TURNS: usize = 200;
+/// Arclength from the previous reversal of λ's direction that a reversal must lie to
+/// count towards [`MAX_TURNS`]. Half a round of the closed branches found is several
+/// units long, while the tangent's λ component can change sign within a small
+/// distance next to a nearly singular point. Counting every reversal, the 1,487-node
+/// game above gave up earlier and fell back in 19.4 s instead of 9.0 s.
+const TURN_SPACING: f64 = 1.0;
+/// Largest change of an action probability in one accepted step. Long steps on a
+/// straight stretch of the path can go across a switch of behaviour onto another branch
+/// with nothing else to show for it: on a 657-node random signaling game
+/// (`(3, 328, 2461576129787817470)`) one step of arclength 343 from λ = 28.1 to 38.4
+/// moved its beliefs by 0.013 but an action probability by 1.000 and ended on another
+/// branch, 0.94 from the answer at λ = 48.8 (steps of at most 0.5 move no action
+/// probability by more than 0.17 there). Steps that flip an action almost completely
+/// are rare on the branch: none of the steps of the 135 Gambit pairs or of 10,000
+/// headline trials moves one by more than 0.7, and 17 of some 60,000 steps on random
+/// signaling games move one by more than 0.9 (a temporary histogram).
+const MAX_ACTION_MOVE: f64 = 0.9;
+const ACTION_MOVE_MIN_STEP: f64 = 1.0;
 /// Largest augmented system (unknowns + 1) kept as an explicit inverse instead of LU
 /// factors with Sherman–Morrison terms: at this size a solve is one small
 /// matrix–vector product and an update three, with no growing list of terms (at 17,
@@ -2637,6 +2666,13 @@ fn belief_distance(a: &[f64], b: &[f64]) -> f64 {
         .fold(0.0f64, |d, (x, y)| d.max((math::exp(*x) - math::exp(*y)).abs()))
 }
 
+/// The largest change between two vectors of probabilities.
+fn max_move(a: &[f64], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .fold(0.0f64, |worst, (x, y)| worst.max((x - y).abs()))
+}
+
 fn max_abs(v: &[f64]) -> f64 {
     v.iter()
         .fold(0.0f64, |m, x| if x.is_nan() { f64::NAN } else { m.max(x.abs()) })
@@ -2721,6 +2757,7 @@ fn trace_arc(
     };
     arc.prev_exact = false;
     arc.beliefs_z_valid = false;
+    arc.probs_z_valid = false;
     if let Some(resume) = resume {
         // The exact Jacobian at the point handed back, whose tangent is oriented along
         // the general tracer's: its determinant's sign orients the branch from there.
@@ -2803,8 +2840,11 @@ fn trace_arc(
     // Whether the next step is on a stiff stretch (see `STIFF_BELIEF_MOVE`); only an
     // accepted step starts one, so `z_prev` then holds the accepted point before `z`.
     let mut stiff_mode = false;
-    // Turning points (λ's direction along the branch reversed) passed so far.
+    // Turning points (λ's direction along the branch reversed) passed so far, counting
+    // only those at least `TURN_SPACING` along the branch after the previous reversal,
+    // and the arclength since that reversal.
     let mut turns = 0usize;
+    let mut since_turn = 0.0f64;
     while arc.z[m] < target {
         steps += 1;
         if steps > max_steps || step < 1e-12 * (1.0 + arc.z[m]) {
@@ -3020,6 +3060,14 @@ fn trace_arc(
         if moved_beliefs > MAX_BELIEF_MOVE || (stiff && moved_beliefs > STIFF_MAX_BELIEF_MOVE) {
             converged = false;
         }
+        // (The passes hold the corrector's last point, `w`.)
+        if converged
+            && this_step > ACTION_MOVE_MIN_STEP
+            && arc.probs_z_valid
+            && max_move(&arc.probs_z, &s.prob) > MAX_ACTION_MOVE
+        {
+            converged = false;
+        }
         if !converged {
             arc.jac.copy_from_slice(&arc.jac_z);
             // A failed stiff step ends the stretch and is retried at the same length as
@@ -3135,6 +3183,9 @@ fn trace_arc(
         arc.z.copy_from_slice(&arc.w);
         arc.g_z.copy_from_slice(&arc.g);
         std::mem::swap(&mut arc.beliefs_z, &mut arc.beliefs_w);
+        arc.probs_z.clear();
+        arc.probs_z.extend_from_slice(&s.prob);
+        arc.probs_z_valid = true;
         arc.checkpoint(this_step);
         z_offset = if previous.is_finite() { previous } else { 0.0 };
         if !arc_tangent(arc, n, !row_updated, fresh) {
@@ -3145,8 +3196,10 @@ fn trace_arc(
             }
             fresh = true;
         }
+        since_turn += this_step;
         if arc.tangent[m] * arc.tangent_prev[m] < 0.0 {
-            turns += 1;
+            turns += (since_turn >= TURN_SPACING) as usize;
+            since_turn = 0.0;
             if turns > MAX_TURNS {
                 s.turned_too_often = true;
                 return Err(GaveUp {
@@ -3634,6 +3687,25 @@ mod tests {
                 "seed {seed}: {apart:e} from the general trace from λ = 0"
             );
         }
+    }
+
+    /// The 657-node random signaling game of `MAX_ACTION_MOVE`: one long step on a
+    /// straight stretch flipped an action probability by 1.000 and ended on another
+    /// branch, 0.94 from the answer that steps of at most 0.5 give. The bound on a
+    /// step's action move shortens it, and the default answer is the bounded one.
+    #[test]
+    fn a_step_that_flips_an_action_is_shortened() {
+        let lambda = 48.838276986441365;
+        let game = crate::solve::random::random_signaling_game(3, 328, 2461576129787817470);
+        let config = |max_step| QreConfig {
+            lambda,
+            max_step,
+            ..QreConfig::default()
+        };
+        let default = solve_qre(&game, &config(f64::INFINITY)).unwrap();
+        let bounded = solve_qre(&game, &config(0.5)).unwrap();
+        let apart = largest_gap(&default.probs, &bounded.probs);
+        assert!(apart < 1e-9, "{apart:e} from the trace with steps of at most 0.5");
     }
 
     /// A headline subgame of the issue-size Sobol' design
