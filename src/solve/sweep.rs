@@ -2201,7 +2201,6 @@ const TURN_SPACING: f64 = 1.0;
 /// headline trials moves one by more than 0.7, and 17 of some 60,000 steps on random
 /// signaling games move one by more than 0.9 (a temporary histogram).
 const MAX_ACTION_MOVE: f64 = 0.9;
-const ACTION_MOVE_MIN_STEP: f64 = 1.0;
 /// Largest augmented system (unknowns + 1) kept as an explicit inverse instead of LU
 /// factors with Sherman–Morrison terms: at this size a solve is one small
 /// matrix–vector product and an update three, with no growing list of terms (at 17,
@@ -3050,10 +3049,7 @@ fn trace_arc(
                 arc.beliefs_z_valid = true;
             }
             s.belief_probs(&arc.w[..m], &mut arc.beliefs_w);
-            arc.beliefs_z
-                .iter()
-                .zip(&arc.beliefs_w)
-                .fold(0.0f64, |worst, (a, b)| worst.max((a - b).abs()))
+            max_move(&arc.beliefs_z, &arc.beliefs_w)
         } else {
             0.0
         };
@@ -3061,11 +3057,7 @@ fn trace_arc(
             converged = false;
         }
         // (The passes hold the corrector's last point, `w`.)
-        if converged
-            && this_step > ACTION_MOVE_MIN_STEP
-            && arc.probs_z_valid
-            && max_move(&arc.probs_z, &s.prob) > MAX_ACTION_MOVE
-        {
+        if converged && arc.probs_z_valid && max_move(&arc.probs_z, &s.prob) > MAX_ACTION_MOVE {
             converged = false;
         }
         if !converged {
@@ -3496,16 +3488,12 @@ mod tests {
                 "seed {seed}: left to the general tracer"
             );
             let bounded = bounded_solve(&game, lambda, QreMethod::default());
-            let apart = largest_gap(&profile.probs, &bounded);
+            let apart = max_move(&profile.probs, &bounded);
             assert!(apart <= 1e-8, "seed {seed}: {apart:e} from the bounded solve");
         }
     }
 
     /// The largest difference of two profiles' probabilities.
-    fn largest_gap(a: &[f64], b: &[f64]) -> f64 {
-        a.iter().zip(b).fold(0.0f64, |m, (x, y)| m.max((x - y).abs()))
-    }
-
     /// The largest gap between `probs` and the answer of the general tracer (Gambit's
     /// formulation) traced from λ = 0 with its own steps.
     fn gap_to_general_trace(game: &Game, lambda: f64, probs: &[f64]) -> f64 {
@@ -3514,7 +3502,7 @@ mod tests {
             method: QreMethod::ArclengthOnActions,
             ..QreConfig::default()
         };
-        largest_gap(probs, &solve_qre(game, &config).unwrap().probs)
+        max_move(probs, &solve_qre(game, &config).unwrap().probs)
     }
 
     /// Stiff stretches engage where they should: on `signal_3p_two_receivers` from
@@ -3566,7 +3554,7 @@ mod tests {
                 traced.err().map(|e| e.lambda_reached)
             );
             let reference = bounded_solve(&game, lambda, QreMethod::ArclengthOnActions);
-            let off = largest_gap(&s.prob, &reference);
+            let off = max_move(&s.prob, &reference);
             assert!(off <= 1e-6, "seed {seed}: {off:e} from the reference");
         }
     }
@@ -3704,7 +3692,7 @@ mod tests {
         };
         let default = solve_qre(&game, &config(f64::INFINITY)).unwrap();
         let bounded = solve_qre(&game, &config(0.5)).unwrap();
-        let apart = largest_gap(&default.probs, &bounded.probs);
+        let apart = max_move(&default.probs, &bounded.probs);
         assert!(apart < 1e-9, "{apart:e} from the trace with steps of at most 0.5");
     }
 
