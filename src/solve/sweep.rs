@@ -56,6 +56,9 @@ const LOG_FLOOR: f64 = -800.0;
 const ODDS_BOUND: f64 = 1e4;
 /// Anderson memory.
 const MEMORY: usize = 6;
+/// Longest walk (ancestor steps summed over the nodes with beliefs) that
+/// [`Sweep::log_norms`] takes before it normalises every set instead.
+const WALK_LIMIT: usize = 1 << 24;
 
 /// Calls `$pass.set::<NM, K>($op)` instantiated for the pass's `$nm` movers and the
 /// set's actions: 1–4 movers and 2–4 actions unroll, 0 stands for any number.
@@ -360,6 +363,7 @@ impl Sweep {
                 belief: NONE,
                 dep: false,
                 needs_logp: false,
+                log_norm: false,
                 node0: info.nodes[0],
                 first0: game.node_first_child[info.nodes[0] as usize],
                 kind: OpKind::General as u8,
@@ -405,10 +409,12 @@ impl Sweep {
             .filter(|&n| on_path[n])
             .map(|n| [n as u32, game.node_parent[n], game.node_in_action[n]])
             .collect();
-        for op in &mut s.ops {
+        let log_norm = s.log_norms(game);
+        for (op, &norm) in s.ops.iter_mut().zip(&log_norm) {
             op.needs_logp = s.set_nodes[op.nodes()]
                 .iter()
                 .any(|&n| game.children(n as usize).any(|c| on_path[c]));
+            op.log_norm = op.needs_logp && norm;
             if op.len == 1 && op.col != u32::MAX {
                 op.kind = if op.needs_logp {
                     OpKind::SingleLogs as u8
@@ -745,6 +751,55 @@ impl Sweep {
         self.cached_lambda = Some(lambda.to_bits());
     }
 
+    /// For every set of `ops`, whether the log-probabilities the forward pass reads
+    /// from it must be normalised.
+    ///
+    /// The log reach probabilities are only ever compared between nodes of one set with
+    /// beliefs (the log-odds, and the log-beliefs normalised within a set), and a path
+    /// from the root passes through a set at most once. A set's normaliser
+    /// `logsumexp(λQ)` is a term of the log reach of every node below it, so it cancels
+    /// from those comparisons unless some set with beliefs has nodes both below and not
+    /// below it. In `signal_3p_two_receivers`, the first receiver's three sets are above
+    /// all or none of each second-receiver set's nodes, which skips three of the five
+    /// logarithms of each pass; the sender's are needed (its two types' paths differ).
+    /// Where the walk up from every node with beliefs would be too long, every set is
+    /// normalised.
+    fn log_norms(&self, game: &Game) -> Vec<bool> {
+        let n_sets = game.infosets().len();
+        // Set index (in `game`) → position in `ops`.
+        let mut op_of = vec![0usize; n_sets];
+        for (i, op) in self.ops.iter().enumerate() {
+            op_of[game.node_infoset[self.set_nodes[op.start as usize] as usize] as usize] = i;
+        }
+        let mut norm = vec![false; self.ops.len()];
+        let mut count = vec![0u32; self.ops.len()];
+        let mut touched: Vec<usize> = Vec::new();
+        let mut work = 0usize;
+        for op in self.ops.iter().filter(|op| op.belief != NONE) {
+            for &node in &self.set_nodes[op.nodes()] {
+                let mut n = node as usize;
+                while let Some(parent) = game.parent(n) {
+                    work += 1;
+                    if work > WALK_LIMIT {
+                        return vec![true; self.ops.len()];
+                    }
+                    let i = op_of[game.node_infoset[parent] as usize];
+                    if count[i] == 0 {
+                        touched.push(i);
+                    }
+                    count[i] += 1;
+                    n = parent;
+                }
+            }
+            for &i in &touched {
+                norm[i] |= count[i] != op.len;
+                count[i] = 0;
+            }
+            touched.clear();
+        }
+        norm
+    }
+
     /// Log-beliefs implied by the current profile into `out`.
     fn forward(&mut self, out: &mut [f64]) {
         path_sums(&self.reach_steps, &self.logp, &mut self.log_reach);
@@ -869,6 +924,9 @@ struct SetOp {
     belief: u32,
     dep: bool,
     needs_logp: bool,
+    /// Whether the log-probabilities the forward pass reads must be normalised (see
+    /// [`Sweep::log_norms`]); otherwise they are λ(Q_a − max Q), without the logarithm.
+    log_norm: bool,
     /// A set's first node and that node's first child: the whole set when it is a
     /// player's singleton, read without the `set_nodes`/`set_first` indirection.
     node0: u32,
@@ -958,7 +1016,7 @@ impl Pass<'_> {
         }
         let prob = &mut self.prob[off..off + k];
         if LOGS {
-            logit_with_logs(q, &mut self.logp[off..off + k], prob, self.lambda);
+            logit_with_logs(q, &mut self.logp[off..off + k], prob, self.lambda, op.log_norm);
         } else {
             logit_probs(q, prob, self.lambda);
         }
@@ -1016,7 +1074,7 @@ impl Pass<'_> {
             }
             let prob = &mut self.prob[off..off + k];
             if op.needs_logp {
-                logit_with_logs(q, &mut self.logp[off..off + k], prob, self.lambda);
+                logit_with_logs(q, &mut self.logp[off..off + k], prob, self.lambda, op.log_norm);
             } else {
                 logit_probs(q, prob, self.lambda);
             }
@@ -1150,9 +1208,10 @@ fn largest(v: &[f64]) -> f64 {
 }
 
 /// The logit probabilities of the action values `q` into `prob` and their logarithms
-/// `λq − logsumexp(λq)` into `logp`.
+/// `λq − logsumexp(λq)` into `logp`; without `normalize`, `λ(q − max q)` instead (the
+/// log-probabilities up to the set's constant, see [`Sweep::log_norms`]).
 #[inline(always)]
-fn logit_with_logs(q: &[f64], logp: &mut [f64], prob: &mut [f64], lambda: f64) {
+fn logit_with_logs(q: &[f64], logp: &mut [f64], prob: &mut [f64], lambda: f64, normalize: bool) {
     let best = largest(q);
     let mut sum = 0.0;
     for ((&v, l), p) in q.iter().zip(logp.iter_mut()).zip(prob.iter_mut()) {
@@ -1162,10 +1221,14 @@ fn logit_with_logs(q: &[f64], logp: &mut [f64], prob: &mut [f64], lambda: f64) {
         sum += *p;
     }
     let inv = 1.0 / sum;
-    let log_sum = math::ln(sum);
-    for (l, p) in logp.iter_mut().zip(prob.iter_mut()) {
+    for p in prob.iter_mut() {
         *p *= inv;
-        *l -= log_sum;
+    }
+    if normalize {
+        let log_sum = math::ln(sum);
+        for l in logp.iter_mut() {
+            *l -= log_sum;
+        }
     }
 }
 
@@ -1832,11 +1895,15 @@ impl Sweep {
     fn belief_probs_all(&self, v: &[f64], out: &mut Vec<f64>) {
         out.clear();
         for &(start, len) in &self.red_sets {
+            // `odds_scale`'s sum, from the exponentials kept in `out`.
             let range = start as usize..(start + len) as usize;
-            let (m, t) = odds_scale(&v[range.clone()]);
-            out.push(math::exp(-m) / t);
-            for j in range {
-                out.push(math::exp(v[j] - m) / t);
+            let m = max_or_zero(&v[range.clone()]);
+            let first = out.len();
+            out.push(exp_nonpositive(-m));
+            out.extend(v[range].iter().map(|&x| exp_nonpositive(x - m)));
+            let t = out[first] + out[first + 1..].iter().sum::<f64>();
+            for b in &mut out[first..] {
+                *b /= t;
             }
         }
     }
@@ -1882,9 +1949,9 @@ impl Sweep {
             let range = start as usize..(start + len) as usize;
             let (ma, ta) = odds_scale(&a[range.clone()]);
             let (mb, tb) = odds_scale(&b[range.clone()]);
-            worst = worst.max((math::exp(-ma) / ta - math::exp(-mb) / tb).abs());
+            worst = worst.max((exp_nonpositive(-ma) / ta - exp_nonpositive(-mb) / tb).abs());
             for j in range {
-                worst = worst.max((math::exp(a[j] - ma) / ta - math::exp(b[j] - mb) / tb).abs());
+                worst = worst.max((exp_nonpositive(a[j] - ma) / ta - exp_nonpositive(b[j] - mb) / tb).abs());
             }
         }
         worst
@@ -1906,7 +1973,7 @@ impl Sweep {
             let range = start as usize..(start + len) as usize;
             let (top, total) = odds_scale(&z[range.clone()]);
             for j in range {
-                let mu = math::exp(z[j] - top) / total;
+                let mu = exp_nonpositive(z[j] - top) / total;
                 worst = worst.max(g[j].abs() * (4.0 * mu * (1.0 - mu)));
             }
         }
@@ -1921,7 +1988,7 @@ fn odds_scale(v: &[f64]) -> (f64, f64) {
     let m = max_or_zero(v);
     (
         m,
-        math::exp(-m) + v.iter().map(|&x| math::exp(x - m)).sum::<f64>(),
+        exp_nonpositive(-m) + v.iter().map(|&x| exp_nonpositive(x - m)).sum::<f64>(),
     )
 }
 

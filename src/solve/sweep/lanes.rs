@@ -20,6 +20,8 @@ use crate::solve::fastexp::exp_nonpositive;
 
 /// Directions per pass.
 pub(super) const LANES: usize = 4;
+/// Largest set whose belief weights a lane pass keeps instead of recomputing.
+const WEIGHTS: usize = 16;
 
 type Lanes = [f64; LANES];
 
@@ -191,17 +193,35 @@ impl Sweep {
                 let u = &self.x_full[b..b + len];
                 let du = &lb.dir[b..b + len];
                 let mx = u.iter().fold(f64::NEG_INFINITY, |a, &v| a.max(v));
-                let total: f64 = u.iter().map(|&v| exp_nonpositive(v - mx)).sum();
+                // The unnormalised weights, kept for sets of up to `WEIGHTS` nodes
+                // (the same values as computing them again).
+                let mut weights = [0.0f64; WEIGHTS];
+                let kept = len <= WEIGHTS;
+                let weight = |j: usize, weights: &[f64; WEIGHTS]| {
+                    if kept {
+                        weights[j]
+                    } else {
+                        exp_nonpositive(u[j] - mx)
+                    }
+                };
+                let mut total = 0.0;
+                for (j, &v) in u.iter().enumerate() {
+                    let e = exp_nonpositive(v - mx);
+                    if kept {
+                        weights[j] = e;
+                    }
+                    total += e;
+                }
                 // (Summed in node order from 0, as the one pass's `sum`.)
                 let mut mean_du = [0.0; LANES];
-                for (&v, d) in u.iter().zip(du) {
-                    let w = exp_nonpositive(v - mx) / total;
+                for (j, d) in du.iter().enumerate() {
+                    let w = weight(j, &weights) / total;
                     for l in 0..LANES {
                         mean_du[l] += w * d[l];
                     }
                 }
                 for (j, &first) in firsts.iter().enumerate() {
-                    let w = exp_nonpositive(u[j] - mx) / total;
+                    let w = weight(j, &weights) / total;
                     let mut dw = [0.0; LANES];
                     for l in 0..LANES {
                         dw[l] = w * (du[j][l] - mean_du[l]);
