@@ -750,12 +750,18 @@ fn logit_residual_at(game: &Game, ws: &Workspace, lambda: f64) -> f64 {
 /// Newton on the `n` equations at fixed λ, starting from `ws.qre.w`. Returns the final
 /// equation residual. With `stop_on_stall` (the last refinement of a belief-tracer
 /// answer) it also stops when it stalls at the rounding level; the general tracer's
-/// landing at the target keeps its 30 iterations, as before that rule.
+/// landing at the target keeps its 30 iterations, as before that rule. The refinement
+/// also reuses the last Jacobian's factors (a chord step) while the residual keeps
+/// falling at least fourfold: on `signal_3p_two_receivers` at λ = 100 its one Newton
+/// step takes the residual from 3.5e-8 to 1e-11, and a second Jacobian (each is one
+/// pass over the tree per action) cost 6% of the solve.
 fn newton_fixed_lambda(game: &Game, ws: &mut Workspace, iterations: usize, stop_on_stall: bool) -> f64 {
     let nv = ws.qre.var_action.len();
     let cols = nv + 1;
     let mut w = std::mem::take(&mut ws.qre.w);
     let mut residual = f64::INFINITY;
+    // Whether `aug` and `pivots` hold the factors of a Jacobian of this solve.
+    let mut factored = false;
     for _ in 0..iterations {
         eval_base(game, ws, &w);
         let previous = residual;
@@ -768,14 +774,19 @@ fn newton_fixed_lambda(game: &Game, ws: &mut Workspace, iterations: usize, stop_
         if residual.is_nan() || residual <= 1e-13 || stalled {
             break;
         }
-        jacobian(game, ws, &w);
+        let chord = stop_on_stall && factored && residual <= 0.25 * previous;
+        if !chord {
+            jacobian(game, ws, &w);
+        }
         let s = &mut ws.qre;
         for row in 0..nv {
-            s.aug[row * nv..row * nv + nv].copy_from_slice(&s.jac[row * cols..row * cols + nv]);
+            if !chord {
+                s.aug[row * nv..row * nv + nv].copy_from_slice(&s.jac[row * cols..row * cols + nv]);
+            }
             s.rhs[row] = -s.h[row];
         }
-        if !(lu_factor(&mut s.aug, &mut s.pivots, nv) && lu_solve_factored(&s.aug, &s.pivots, &mut s.rhs, nv))
-        {
+        factored = chord || lu_factor(&mut s.aug, &mut s.pivots, nv);
+        if !(factored && lu_solve_factored(&s.aug, &s.pivots, &mut s.rhs, nv)) {
             residual = f64::NAN;
             break;
         }
