@@ -42,6 +42,10 @@ pub(super) struct LaneBuffers {
     dir: Vec<Lanes>,
     /// Per entry of `ops`: whether the current block visits it.
     visit: Vec<bool>,
+    /// Whether `dm` and `dlogp` still hold a block that visited every set: the last
+    /// block of a pass leaves them so when it visited every set, and the next block
+    /// clears them only if it does not (a block that visits every set overwrites them).
+    stale: bool,
 }
 
 impl Sweep {
@@ -81,6 +85,7 @@ impl Sweep {
             lb.dlog_reach = vec![[0.0; LANES]; self.log_reach.len()];
             lb.dir = vec![[0.0; LANES]; m + 1];
             lb.visit = vec![false; self.ops.len()];
+            lb.stale = false;
         }
         let lambda = self.x_full[m];
         for block in (0..cols).step_by(LANES) {
@@ -108,7 +113,11 @@ impl Sweep {
             }
             if full {
                 lb.visit.fill(true);
+            } else if lb.stale {
+                lb.dm.fill([0.0; LANES]);
+                lb.dlogp.fill([0.0; LANES]);
             }
+            lb.stale = false;
             for (i, op) in self.ops.iter().enumerate() {
                 if lb.visit[i] {
                     // Stack scratch sized for the set's actions and the movers: zeroing
@@ -153,6 +162,11 @@ impl Sweep {
                 for &(o, _) in self.unknown_terms(c) {
                     lb.dir[self.red_full[o as usize] as usize][c - block] = 0.0;
                 }
+            }
+            if full && block + LANES >= cols {
+                lb.visit.fill(false);
+                lb.stale = true;
+                continue;
             }
             for (i, op) in self.ops.iter().enumerate() {
                 if lb.visit[i] {
