@@ -182,6 +182,9 @@ pub(crate) struct Sweep {
     dep_start: Vec<u32>,
     dep_terms: Vec<(u32, f64)>,
     dep_const: Vec<f64>,
+    /// The entries of `x_full` that `free[t]` and `dep_odds[i]` fill (`red_full` of them).
+    free_pos: Vec<u32>,
+    dep_pos: Vec<u32>,
     reduced: bool,
     /// Per unknown `t`, when reduced: the log-odds a unit change of `t` moves, with
     /// their changes (`free[t]` first, with 1), `col_terms[col_start[t]..col_start[t + 1]]`,
@@ -620,6 +623,8 @@ impl Sweep {
             self.dep_start.push(self.dep_terms.len() as u32);
         }
         self.dep_const = vec![0.0; deps];
+        self.free_pos = self.free.iter().map(|&o| self.red_full[o as usize]).collect();
+        self.dep_pos = self.dep_odds.iter().map(|&o| self.red_full[o as usize]).collect();
         // Each unknown's sets to visit: the union of its log-odds' sets' lists.
         let limit = 8 * game.n_nodes() + 100_000;
         if !self.affected.is_empty() {
@@ -1676,10 +1681,7 @@ impl Sweep {
         for t in 0..k {
             out[self.free[t] as usize] = z[t];
         }
-        for (i, &o) in self.dep_odds.iter().enumerate() {
-            let init = if constants { self.dep_const[i] } else { 0.0 };
-            out[o as usize] = dependent_sum(&self.dep_start, &self.dep_terms, i, init, z);
-        }
+        self.for_dependents(z, constants, |i, v| out[self.dep_odds[i] as usize] = v);
         if z.len() > k {
             out[self.red_full.len()] = z[k];
         }
@@ -1692,24 +1694,40 @@ impl Sweep {
     fn expand(&mut self, z: &[f64]) {
         let r = self.red_full.len();
         let m = self.belief_nodes.len();
-        let x = &mut self.x_full;
+        let mut x = std::mem::take(&mut self.x_full);
         if self.reduced {
             // `all_odds` written straight into place.
             let k = self.free.len();
-            for (&o, &v) in self.free.iter().zip(&z[..k]) {
-                x[self.red_full[o as usize] as usize] = v;
+            for (&p, &v) in self.free_pos.iter().zip(&z[..k]) {
+                x[p as usize] = v;
             }
-            for (i, &o) in self.dep_odds.iter().enumerate() {
-                let v = dependent_sum(&self.dep_start, &self.dep_terms, i, self.dep_const[i], z);
-                x[self.red_full[o as usize] as usize] = v;
-            }
+            let dep_pos = &self.dep_pos;
+            self.for_dependents(z, true, |i, v| x[dep_pos[i] as usize] = v);
             x[m] = z[k];
+            self.x_full = x;
             return;
         }
         for j in 0..r {
             x[self.red_full[j] as usize] = z[j];
         }
         x[m] = z[r];
+        self.x_full = x;
+    }
+
+    /// The dependent log-odds `dep_odds[i]` at the independent ones `z` (a point, with
+    /// the constants, or a direction, without), passed to `f(i, value)` in order. Each
+    /// is its constant plus its terms, summed in their order.
+    #[inline(always)]
+    fn for_dependents(&self, z: &[f64], constants: bool, mut f: impl FnMut(usize, f64)) {
+        // The terms of the dependent log-odds are contiguous, in order.
+        let mut terms = self.dep_terms.iter();
+        for (i, (&c0, ends)) in self.dep_const.iter().zip(self.dep_start.windows(2)).enumerate() {
+            let mut v = if constants { c0 } else { 0.0 };
+            for &(t, c) in terms.by_ref().take((ends[1] - ends[0]) as usize) {
+                v += c * z[t as usize];
+            }
+            f(i, v);
+        }
     }
 
     /// The log-odds of unknown `t`: `free[t]` when reduced.
@@ -2717,18 +2735,6 @@ fn aug_update(arc: &mut ArcBuffers, n: usize) -> bool {
     }
     arc.rhs = z;
     ok
-}
-
-/// Dependent log-odds `i` at the reduced point `z`: `init` (its constant, or 0 for a
-/// direction) plus its multiples of the free log-odds (`terms[start[i]..start[i + 1]]`),
-/// summed in order.
-#[inline(always)]
-fn dependent_sum(start: &[u32], terms: &[(u32, f64)], i: usize, init: f64, z: &[f64]) -> f64 {
-    let mut v = init;
-    for &(t, c) in &terms[start[i] as usize..start[i + 1] as usize] {
-        v += c * z[t as usize];
-    }
-    v
 }
 
 /// Largest difference of two log-belief vectors in probability space.
