@@ -235,6 +235,9 @@ pub(crate) struct Sweep {
     logp: Vec<f64>,
     // Per node.
     log_reach: Vec<f64>,
+    /// Per node with beliefs (as `belief_nodes`): its belief at the last backward pass,
+    /// in probability, as [`Sweep::belief_probs`] gives it.
+    beliefs: Vec<f64>,
     // Per unknown: iterate, its image, previous iterate and residual (for Anderson),
     // the predicted point, and the last two accepted points of the continuation.
     u: Vec<f64>,
@@ -480,6 +483,7 @@ impl Sweep {
         }
         s.x_full = vec![0.0; m + 1];
         s.d_full = vec![0.0; m + 1];
+        s.beliefs = vec![0.0; m];
         s.q = vec![0.0; game.n_actions()];
         s.dlogp = vec![0.0; game.n_actions()];
         s.dlog_reach = vec![0.0; game.n_nodes()];
@@ -736,6 +740,7 @@ impl Sweep {
             logp: &mut self.logp,
             q: &mut self.q,
             u,
+            beliefs: &mut self.beliefs,
             lambda,
         };
         if first_pass {
@@ -971,6 +976,8 @@ struct Pass<'a> {
     logp: &'a mut [f64],
     q: &'a mut [f64],
     u: &'a [f64],
+    /// Per node with beliefs: its belief under `u` (see [`Sweep::beliefs`]).
+    beliefs: &'a mut [f64],
     lambda: f64,
 }
 
@@ -1059,12 +1066,14 @@ impl Pass<'_> {
                 q.fill(0.0);
                 let b = op.belief as usize;
                 let beliefs = &self.u[b..b + len];
+                let out = &mut self.beliefs[b..b + len];
                 let m = largest(beliefs);
                 let mut total = 0.0;
-                for (&x, &first) in beliefs.iter().zip(firsts) {
+                for ((&x, &first), o) in beliefs.iter().zip(firsts).zip(out.iter_mut()) {
                     let x = x - m;
                     // exp(0) = 1 exactly: the likeliest node skips the call.
                     let w = if x == 0.0 { 1.0 } else { exp_nonpositive(x) };
+                    *o = w;
                     total += w;
                     let first = first as usize;
                     let children = &self.mvals[first * nm..(first + k) * nm];
@@ -1075,6 +1084,9 @@ impl Pass<'_> {
                 let inv = 1.0 / total;
                 for qa in q.iter_mut() {
                     *qa *= inv;
+                }
+                for o in out.iter_mut() {
+                    *o *= inv;
                 }
             }
             let prob = &mut self.prob[off..off + k];
@@ -1913,15 +1925,16 @@ impl Sweep {
     fn belief_probs_all(&self, v: &[f64], out: &mut Vec<f64>) {
         out.clear();
         for &(start, len) in &self.red_sets {
-            // `odds_scale`'s sum, from the exponentials kept in `out`.
+            // As the backward pass computes them (`Sweep::beliefs`), to the bit.
             let range = start as usize..(start + len) as usize;
             let m = max_or_zero(&v[range.clone()]);
             let first = out.len();
-            out.push(exp_nonpositive(-m));
-            out.extend(v[range].iter().map(|&x| exp_nonpositive(x - m)));
-            let t = out[first] + out[first + 1..].iter().sum::<f64>();
+            let weight = |x: f64| if x == 0.0 { 1.0 } else { exp_nonpositive(x) };
+            out.push(weight(0.0 - m));
+            out.extend(v[range].iter().map(|&x| weight(x - m)));
+            let inv = 1.0 / out[first..].iter().fold(0.0, |t, &w| t + w);
             for b in &mut out[first..] {
-                *b /= t;
+                *b *= inv;
             }
         }
     }
@@ -3127,7 +3140,9 @@ fn trace_arc(
                 s.belief_probs(&arc.z[..m], &mut arc.beliefs_z);
                 arc.beliefs_z_valid = true;
             }
-            s.belief_probs(&arc.w[..m], &mut arc.beliefs_w);
+            // (The passes hold the corrector's last point, `w`, and its beliefs.)
+            arc.beliefs_w.clear();
+            arc.beliefs_w.extend_from_slice(&s.beliefs);
             max_move(&arc.beliefs_z, &arc.beliefs_w)
         } else {
             0.0
