@@ -1086,7 +1086,7 @@ impl Pass<'_> {
                     *qa *= inv;
                 }
                 for o in out.iter_mut() {
-                    *o *= inv;
+                    *o /= total;
                 }
             }
             let prob = &mut self.prob[off..off + k];
@@ -1113,7 +1113,8 @@ struct TangentPass<'a> {
     dlogp: &'a mut [f64],
     dirty: &'a mut [bool],
     touched: &'a mut Vec<u32>,
-    z: &'a [f64],
+    /// The beliefs of the last backward pass (`Sweep::beliefs`), at this point.
+    beliefs: &'a [f64],
     dir: &'a [f64],
     lambda: f64,
     dlambda: f64,
@@ -1161,17 +1162,12 @@ impl TangentPass<'_> {
             } else {
                 dq.fill(0.0);
                 let b = belief as usize;
-                let u = &self.z[b..b + len];
+                // The beliefs, from the backward pass at this point.
+                let mu = &self.beliefs[b..b + len];
                 let du = &self.dir[b..b + len];
-                let mx = u.iter().fold(f64::NEG_INFINITY, |a, &v| a.max(v));
-                let total: f64 = u.iter().map(|&v| exp_nonpositive(v - mx)).sum();
-                let mean_du: f64 = u
-                    .iter()
-                    .zip(du)
-                    .map(|(&v, &d)| exp_nonpositive(v - mx) / total * d)
-                    .sum();
+                let mean_du: f64 = mu.iter().zip(du).map(|(&w, &d)| w * d).sum();
                 for (j, &first) in firsts.iter().enumerate() {
-                    let w = exp_nonpositive(u[j] - mx) / total;
+                    let w = mu[j];
                     let dw = w * (du[j] - mean_du);
                     let first = first as usize;
                     let children = &self.mvals[first * nm..(first + k) * nm];
@@ -1545,7 +1541,7 @@ impl Sweep {
             dlogp: &mut self.dlogp,
             dirty: &mut self.dirty,
             touched: &mut self.touched,
-            z,
+            beliefs: &self.beliefs,
             dir,
             lambda,
             dlambda,
@@ -1878,7 +1874,7 @@ impl Sweep {
         // Column passes visit only the sets a direction moves, which no longer pays once
         // a direction moves several sets' beliefs. (Lanes for up to four columns too
         // leave the headline's count as it is.)
-        if self.lanes_fit && cols > 4 {
+        if self.lanes_fit && cols >= LANES_FROM_COLUMNS {
             // (The AVX2 build at every size: a lane array is two registers there and
             // four with SSE2; 23% fewer instructions for the then 13 columns of
             // `signal_3p_two_receivers` with four lanes.)
@@ -1932,9 +1928,9 @@ impl Sweep {
             let weight = |x: f64| if x == 0.0 { 1.0 } else { exp_nonpositive(x) };
             out.push(weight(0.0 - m));
             out.extend(v[range].iter().map(|&x| weight(x - m)));
-            let inv = 1.0 / out[first..].iter().fold(0.0, |t, &w| t + w);
+            let total = out[first..].iter().fold(0.0, |t, &w| t + w);
             for b in &mut out[first..] {
-                *b *= inv;
+                *b /= total;
             }
         }
     }
@@ -2305,6 +2301,9 @@ const TURN_SPACING: f64 = 1.0;
 /// headline trials moves one by more than 0.7, and 17 of some 60,000 steps on random
 /// signaling games move one by more than 0.9 (a temporary histogram).
 const MAX_ACTION_MOVE: f64 = 0.9;
+/// Columns from which [`Sweep::jacobian_r`] takes lane passes instead of one tangent
+/// pass per column (see the comment there).
+const LANES_FROM_COLUMNS: usize = 5;
 /// Largest augmented system (unknowns + 1) kept as an explicit inverse instead of LU
 /// factors with Sherman–Morrison terms: at this size a solve is one small
 /// matrix–vector product and an update three, with no growing list of terms (at 17,

@@ -2,9 +2,9 @@
 //!
 //! [`Sweep::jacobian_r`] used to take one tangent pass per column. This pass carries
 //! up to [`LANES`] unit directions at once: the per-set work that does not depend on
-//! the direction (loading the set's record, the belief weights and their
-//! exponentials, the action values and probabilities) is done once for all of them, and
-//! the per-direction arithmetic runs on fixed-size arrays that vectorise. Every lane
+//! the direction (loading the set's record, the beliefs, the action values and
+//! probabilities, all from the backward pass at the point) is done once for all of
+//! them, and the per-direction arithmetic runs on fixed-size arrays that vectorise. Every lane
 //! repeats the operations of [`Sweep::tangent_pass`] in the same order, so a column is
 //! the same to the bit as the one pass would give (a set that a direction does not
 //! reach computes exact zeros where the one pass skips it).
@@ -12,11 +12,11 @@
 //! A block of belief columns visits only the union of their sets' `affected` lists
 //! (the sets whose action values move with those beliefs), in pass order; a block with
 //! the λ column visits every set. The lane buffers hold zeros outside the sets a block
-//! visits: each block clears what it wrote.
+//! visits: each block clears what it wrote, except a last block that visited every set
+//! (`LaneBuffers::stale`).
 
 use super::{ODDS_BOUND, Sweep};
 use crate::game::NONE;
-use crate::solve::fastexp::exp_nonpositive;
 
 /// Directions per pass. Eight rather than four since the seventeenth session: the
 /// reduced systems of the headline's subgames and of `signal_3p_two_receivers` have 7
@@ -24,8 +24,6 @@ use crate::solve::fastexp::exp_nonpositive;
 /// instructions for 400 trials, `signal_3p_two_receivers` 3–7% faster, the 323-node
 /// Gambit game 9–10%); the columns keep their bits.
 pub(super) const LANES: usize = 8;
-/// Largest set whose belief weights a lane pass keeps instead of recomputing.
-const WEIGHTS: usize = 16;
 
 type Lanes = [f64; LANES];
 
@@ -208,38 +206,18 @@ impl Sweep {
                 }
             } else {
                 let b = op.belief as usize;
-                let u = &self.x_full[b..b + len];
+                // The beliefs, from the backward pass at this point.
+                let mu = &self.beliefs[b..b + len];
                 let du = &lb.dir[b..b + len];
-                let mx = u.iter().fold(f64::NEG_INFINITY, |a, &v| a.max(v));
-                // The unnormalised weights, kept for sets of up to `WEIGHTS` nodes
-                // (the same values as computing them again).
-                let mut weights = [0.0f64; WEIGHTS];
-                let kept = len <= WEIGHTS;
-                let weight = |j: usize, weights: &[f64; WEIGHTS]| {
-                    if kept {
-                        weights[j]
-                    } else {
-                        exp_nonpositive(u[j] - mx)
-                    }
-                };
-                let mut total = 0.0;
-                for (j, &v) in u.iter().enumerate() {
-                    let e = exp_nonpositive(v - mx);
-                    if kept {
-                        weights[j] = e;
-                    }
-                    total += e;
-                }
-                // (Summed in node order from 0, as the one pass's `sum`.)
+                // (Summed in node order from 0, as the one pass's `mean_du`.)
                 let mut mean_du = [0.0; LANES];
-                for (j, d) in du.iter().enumerate() {
-                    let w = weight(j, &weights) / total;
+                for (&w, d) in mu.iter().zip(du) {
                     for l in 0..LANES {
                         mean_du[l] += w * d[l];
                     }
                 }
                 for (j, &first) in firsts.iter().enumerate() {
-                    let w = weight(j, &weights) / total;
+                    let w = mu[j];
                     let mut dw = [0.0; LANES];
                     for l in 0..LANES {
                         dw[l] = w * (du[j][l] - mean_du[l]);
