@@ -55,6 +55,18 @@ def one_call(game, lam):
     return seconds, [qre[i] for i in range(len(qre))]
 
 
+def cpu_model():
+    """The processor's model name (Linux), for telling machines apart: the speed-ups
+    compare these times with demarche's on the same machine."""
+    try:
+        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
 def main():
     answers = json.loads((GOLDEN / "answers.json").read_text())
     rows = []
@@ -99,6 +111,8 @@ def main():
             "pygambit_version": gbt.__version__,
             "python_version": platform.python_version(),
             "machine": platform.machine(),
+            "cpu": cpu_model(),
+            "date": time.strftime("%Y-%m-%d"),
         },
         "times": rows,
     }
