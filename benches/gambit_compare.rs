@@ -40,6 +40,13 @@ fn main() {
             (key, t["seconds"].as_f64().unwrap())
         })
         .collect();
+    // The speed-ups mean something only on the machine Gambit was timed on.
+    let generator = &read("gambit_times.json")["generator"];
+    println!(
+        "Gambit's times: {}, {} (re-time on this machine with tools/gambit_golden/time_gambit.py)",
+        generator["cpu"].as_str().unwrap_or("processor not recorded"),
+        generator["date"].as_str().unwrap_or("date not recorded"),
+    );
     let mut ratios = Vec::new();
     let mut below = Vec::new();
     println!(
