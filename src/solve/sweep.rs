@@ -3586,7 +3586,6 @@ mod tests {
         }
     }
 
-    /// The largest difference of two profiles' probabilities.
     /// The largest gap between `probs` and the answer of the general tracer (Gambit's
     /// formulation) traced from λ = 0 with its own steps.
     fn gap_to_general_trace(game: &Game, lambda: f64, probs: &[f64]) -> f64 {
