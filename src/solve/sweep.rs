@@ -920,6 +920,41 @@ fn accumulate<const NM: usize, const K: usize>(
     }
 }
 
+/// [`accumulate`] from the exponentials `raw` of a logit choice and 1/Σ `inv`: the
+/// sums over the children start before the division is done, and are scaled after.
+#[inline(always)]
+fn accumulate_scaled<const NM: usize, const K: usize>(
+    mvals: &mut [f64],
+    mbase: &[f64],
+    nm: usize,
+    nodes: &[u32],
+    firsts: &[u32],
+    raw: &[f64],
+    inv: f64,
+) {
+    let nm = if NM == 0 { nm } else { NM };
+    let k = if K == 0 { raw.len() } else { K };
+    let raw = &raw[..k];
+    for (&n, &first) in nodes.iter().zip(firsts) {
+        let (n, first) = (n as usize, first as usize);
+        let mut acc = [0.0f64; 16];
+        let acc = &mut acc[..nm];
+        let children = &mvals[first * nm..(first + k) * nm];
+        for (child, &e) in children.chunks_exact(nm).zip(raw) {
+            if e != 0.0 {
+                for (a, c) in acc.iter_mut().zip(child) {
+                    *a += e * c;
+                }
+            }
+        }
+        let base = &mbase[n * nm..n * nm + nm];
+        for (a, &b) in acc.iter_mut().zip(base) {
+            *a = b + *a * inv;
+        }
+        mvals[n * nm..n * nm + nm].copy_from_slice(acc);
+    }
+}
+
 /// One information set's facts for the backward pass: first global action and number
 /// of actions, range into `set_nodes`/`set_first`, the mover's column (`u32::MAX` for
 /// chance), first belief unknown (NONE for singletons and chance), whether its values
@@ -1027,19 +1062,23 @@ impl Pass<'_> {
             *qa = child[col];
         }
         let prob = &mut self.prob[off..off + k];
-        if LOGS {
-            logit_with_logs(q, &mut self.logp[off..off + k], prob, self.lambda, op.log_norm);
+        let inv = if LOGS {
+            logit_exps_with_logs(q, &mut self.logp[off..off + k], prob, self.lambda, op.log_norm)
         } else {
-            logit_probs(q, prob, self.lambda);
-        }
-        accumulate::<NM, K>(
+            logit_exps(q, prob, self.lambda)
+        };
+        accumulate_scaled::<NM, K>(
             self.mvals,
             self.mbase,
             nm,
             std::slice::from_ref(&op.node0),
             std::slice::from_ref(&op.first0),
             prob,
+            inv,
         );
+        for p in prob.iter_mut() {
+            *p *= inv;
+        }
     }
 
     /// One set of the backward pass: action values (under the beliefs for a set with
@@ -1090,12 +1129,18 @@ impl Pass<'_> {
                 }
             }
             let prob = &mut self.prob[off..off + k];
-            if op.needs_logp {
-                logit_with_logs(q, &mut self.logp[off..off + k], prob, self.lambda, op.log_norm);
+            let inv = if op.needs_logp {
+                logit_exps_with_logs(q, &mut self.logp[off..off + k], prob, self.lambda, op.log_norm)
             } else {
-                logit_probs(q, prob, self.lambda);
+                logit_exps(q, prob, self.lambda)
+            };
+            accumulate_scaled::<NM, K>(self.mvals, self.mbase, nm, nodes, firsts, prob, inv);
+            for p in prob.iter_mut() {
+                *p *= inv;
             }
+            return;
         }
+        // Chance: the loaded probabilities.
         let prob = &self.prob[off..off + k];
         accumulate::<NM, K>(self.mvals, self.mbase, nm, nodes, firsts, prob);
     }
@@ -1220,11 +1265,14 @@ fn largest(v: &[f64]) -> f64 {
         .fold(f64::NEG_INFINITY, |m, &x| if x > m { x } else { m })
 }
 
-/// The logit probabilities of the action values `q` into `prob` and their logarithms
-/// `λq − logsumexp(λq)` into `logp`; without `normalize`, `λ(q − max q)` instead (the
-/// log-probabilities up to the set's constant, see [`Sweep::log_norms`]).
+/// The exponentials of the logit choice at the action values `q`, e^(λ(Q_a − max Q)),
+/// into `prob`, and their logarithms `λq − logsumexp(λq)` into `logp`; without
+/// `normalize`, `λ(Q_a − max Q)` instead (the log-probabilities up to the set's
+/// constant, see [`Sweep::log_norms`]). Returns 1/Σ: the caller sums the set's
+/// children with the exponentials while the division runs, and then scales `prob` to
+/// the probabilities (see [`accumulate_scaled`]).
 #[inline(always)]
-fn logit_with_logs(q: &[f64], logp: &mut [f64], prob: &mut [f64], lambda: f64, normalize: bool) {
+fn logit_exps_with_logs(q: &[f64], logp: &mut [f64], prob: &mut [f64], lambda: f64, normalize: bool) -> f64 {
     let best = largest(q);
     let mut sum = 0.0;
     for ((&v, l), p) in q.iter().zip(logp.iter_mut()).zip(prob.iter_mut()) {
@@ -1233,16 +1281,13 @@ fn logit_with_logs(q: &[f64], logp: &mut [f64], prob: &mut [f64], lambda: f64, n
         *p = if *l == 0.0 { 1.0 } else { exp_nonpositive(*l) };
         sum += *p;
     }
-    let inv = 1.0 / sum;
-    for p in prob.iter_mut() {
-        *p *= inv;
-    }
     if normalize {
         let log_sum = math::ln(sum);
         for l in logp.iter_mut() {
             *l -= log_sum;
         }
     }
+    1.0 / sum
 }
 
 /// Sums of `per_action` along the paths from the root to the nodes of `steps` (node,
@@ -1255,9 +1300,9 @@ fn path_sums(steps: &[[u32; 3]], per_action: &[f64], out: &mut [f64]) {
     }
 }
 
-/// The logit probabilities of the action values `q` into `prob` (no logarithms).
+/// [`logit_exps_with_logs`] without the logarithms.
 #[inline(always)]
-fn logit_probs(q: &[f64], prob: &mut [f64], lambda: f64) {
+fn logit_exps(q: &[f64], prob: &mut [f64], lambda: f64) -> f64 {
     let best = largest(q);
     let mut sum = 0.0;
     for (&l, p) in q.iter().zip(prob.iter_mut()) {
@@ -1265,10 +1310,7 @@ fn logit_probs(q: &[f64], prob: &mut [f64], lambda: f64) {
         *p = if x == 0.0 { 1.0 } else { exp_nonpositive(x) };
         sum += *p;
     }
-    let inv = 1.0 / sum;
-    for p in prob.iter_mut() {
-        *p *= inv;
-    }
+    1.0 / sum
 }
 
 /// Why the belief continuation stopped without an answer.
@@ -3735,19 +3777,23 @@ mod tests {
         }
     }
 
-    /// Random signaling games (35–139 nodes, λ = 24–60) on which the belief tracer gives
+    /// Random signaling games (35–267 nodes, λ = 24–484) on which the belief tracer gives
     /// up next to a nearly singular point: the general tracer takes over from the
     /// trace's older checkpoint instead of from λ = 0. On the first game it finishes the
     /// solve; on the second it hands back to a belief trace once past the point where
-    /// the first one gave up; on the third that trace gives up too, and the next round
-    /// hands back again. Each ends at the answer of a general trace from
-    /// λ = 0 (Gambit's formulation all the way).
+    /// the first one gave up; on the third that trace gives up too, twice, and each
+    /// next round hands back again. Each ends at the answer of a general trace from
+    /// λ = 0 (Gambit's formulation all the way). (The third game was
+    /// `(4, 62, 984950773869241127)` at λ = 34.79, with two rounds, until the backward
+    /// pass began summing a set's children before dividing by Σ: that game's trace
+    /// now passes the point without the general tracer; this one, from the random
+    /// sets of `ARCHITECTURE.md`, takes three.)
     #[test]
     fn a_fallback_restarts_from_the_belief_trace_checkpoint() {
         for (players, nodes, seed, lambda, restarts, handbacks) in [
             (3, 69, 13523078966314126852, 59.745807253098754, 1, 0),
             (3, 15, 9855992274831927953, 24.136055855412874, 1, 1),
-            (4, 62, 984950773869241127, 34.7935379101056, 2, 2),
+            (2, 131, 13529240338700985034, 483.7681915293469, 3, 3),
         ] {
             let (game, ws, solved) = default_solve(players, nodes, seed, lambda);
             let profile = solved.unwrap();
