@@ -10,7 +10,12 @@
 //! demarche's time is measured the same way: the fastest of five timings, each the mean
 //! of the solves (a fresh workspace each time) in a batch of at least 10 ms. A batch's
 //! mean is never below its fastest solve, so this still leans towards Gambit, whose
-//! every timing is a single call.
+//! every timing is a single call. The five batches of a pair are taken in five rounds
+//! over all the pairs, a few seconds apart, not one after another: on a shared machine
+//! other load can slow everything for seconds at a time (1.5–1.8 times, over stretches
+//! of a dozen pairs, on 2026-12-07), and five consecutive batches all fall inside such
+//! a stretch. Gambit's times were taken on a quiet machine (a disturbed run of
+//! `time_gambit.py` was discarded).
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -53,6 +58,17 @@ fn main() {
         "{:<28} {:>6} {:>8} {:>12} {:>12} {:>12} {:>10}",
         "game", "nodes", "lambda", "gambit s", "(golden run)", "demarche s", "speed-up"
     );
+    // Every pair first, then five rounds of one batch per pair.
+    struct Pair {
+        name: String,
+        nodes: usize,
+        lambda: f64,
+        gambit: f64,
+        golden_run: f64,
+        game: demarche::game::Game,
+        fastest: f64,
+    }
+    let mut pairs = Vec::new();
     for game in answers["games"].as_array().unwrap() {
         let file = game["file"].as_str().unwrap();
         let name = game["name"].as_str().unwrap();
@@ -70,57 +86,67 @@ fn main() {
                 );
                 continue;
             };
-            let config = QreConfig {
-                lambda,
-                ..QreConfig::default()
-            };
-            // The same statistic as Gambit's: the fastest of five timings. Each of ours
-            // is the mean of the solves in a batch of at least 10 ms.
-            let mut fastest = f64::INFINITY;
-            for _ in 0..BATCHES {
-                let started = Instant::now();
-                let mut n = 0u32;
-                while n == 0 || started.elapsed().as_secs_f64() < BATCH_SECONDS {
-                    if solve_qre(&parsed, &config).is_err() {
-                        break;
-                    }
-                    n += 1;
-                }
-                if n == 0 {
-                    break;
-                }
-                fastest = fastest.min(started.elapsed().as_secs_f64() / n as f64);
-            }
-            if !fastest.is_finite() {
-                println!(
-                    "{:<28} {:>6} {:>8} {:>12.4} {:>12.4} {:>12} {:>10}",
-                    name,
-                    parsed.n_nodes(),
-                    lambda,
-                    gambit,
-                    golden_run,
-                    "failed",
-                    "-"
-                );
-                continue;
-            }
-            let ours = fastest;
-            let ratio = gambit / ours;
-            ratios.push(ratio);
-            if ratio < 1000.0 {
-                below.push(format!("{name} λ={lambda} ({ratio:.0}x)"));
-            }
-            println!(
-                "{:<28} {:>6} {:>8} {:>12.5} {:>12.4} {:>12.6} {:>9.0}x",
-                name,
-                parsed.n_nodes(),
+            pairs.push(Pair {
+                name: name.to_string(),
+                nodes: parsed.n_nodes(),
                 lambda,
                 gambit,
                 golden_run,
-                ours,
-                ratio
-            );
+                game: parsed.clone(),
+                fastest: f64::INFINITY,
+            });
         }
+    }
+    // The same statistic as Gambit's: the fastest of five timings. Each of ours is the
+    // mean of the solves in a batch of at least 10 ms (NaN once a solve fails).
+    for _ in 0..BATCHES {
+        for pair in pairs.iter_mut().filter(|p| !p.fastest.is_nan()) {
+            let config = QreConfig {
+                lambda: pair.lambda,
+                ..QreConfig::default()
+            };
+            let started = Instant::now();
+            let mut n = 0u32;
+            while n == 0 || started.elapsed().as_secs_f64() < BATCH_SECONDS {
+                if solve_qre(&pair.game, &config).is_err() {
+                    n = 0;
+                    break;
+                }
+                n += 1;
+            }
+            pair.fastest = if n == 0 {
+                f64::NAN
+            } else {
+                pair.fastest.min(started.elapsed().as_secs_f64() / n as f64)
+            };
+        }
+    }
+    for pair in &pairs {
+        let Pair {
+            name,
+            nodes,
+            lambda,
+            gambit,
+            golden_run,
+            fastest,
+            ..
+        } = pair;
+        if fastest.is_nan() {
+            println!(
+                "{:<28} {:>6} {:>8} {:>12.4} {:>12.4} {:>12} {:>10}",
+                name, nodes, lambda, gambit, golden_run, "failed", "-"
+            );
+            continue;
+        }
+        let ratio = gambit / fastest;
+        ratios.push(ratio);
+        if ratio < 1000.0 {
+            below.push(format!("{name} λ={lambda} ({ratio:.0}x)"));
+        }
+        println!(
+            "{:<28} {:>6} {:>8} {:>12.5} {:>12.4} {:>12.6} {:>9.0}x",
+            name, nodes, lambda, gambit, golden_run, fastest, ratio
+        );
     }
     ratios.sort_by(f64::total_cmp);
     if !ratios.is_empty() {
