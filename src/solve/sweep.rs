@@ -888,9 +888,12 @@ impl Sweep {
     }
 }
 
-/// Node values of a set's `nodes` (first children `firsts`) from their children's under
-/// the action probabilities `prob`, `nm` mover columns per node. Specialised for the
-/// usual numbers of movers (`NM`; 0 for any number up to 16, read from `nm`).
+/// Node values of a set's `nodes` (first children `firsts`) from their children's,
+/// `nm` mover columns per node. Without `scale`, `weights` are the action
+/// probabilities (chance sets); with it, they are a logit choice's exponentials and
+/// `scale` is 1/Σ: the sums over the children then start before the division is done
+/// and are scaled once after. Specialised for the usual numbers of movers (`NM`; 0 for
+/// any number up to 16, read from `nm`) and actions (`K`).
 #[inline(always)]
 fn accumulate<const NM: usize, const K: usize>(
     mvals: &mut [f64],
@@ -898,58 +901,32 @@ fn accumulate<const NM: usize, const K: usize>(
     nm: usize,
     nodes: &[u32],
     firsts: &[u32],
-    prob: &[f64],
+    weights: &[f64],
+    scale: Option<f64>,
 ) {
     let nm = if NM == 0 { nm } else { NM };
-    let k = if K == 0 { prob.len() } else { K };
-    let prob = &prob[..k];
+    let k = if K == 0 { weights.len() } else { K };
+    let weights = &weights[..k];
     for (&n, &first) in nodes.iter().zip(firsts) {
         let (n, first) = (n as usize, first as usize);
-        let mut acc = [0.0f64; 16];
-        let acc = &mut acc[..nm];
-        acc.copy_from_slice(&mbase[n * nm..n * nm + nm]);
-        let children = &mvals[first * nm..(first + k) * nm];
-        for (child, &pa) in children.chunks_exact(nm).zip(prob) {
-            if pa != 0.0 {
-                for (a, c) in acc.iter_mut().zip(child) {
-                    *a += pa * c;
-                }
-            }
-        }
-        mvals[n * nm..n * nm + nm].copy_from_slice(acc);
-    }
-}
-
-/// [`accumulate`] from the exponentials `raw` of a logit choice and 1/Σ `inv`: the
-/// sums over the children start before the division is done, and are scaled after.
-#[inline(always)]
-fn accumulate_scaled<const NM: usize, const K: usize>(
-    mvals: &mut [f64],
-    mbase: &[f64],
-    nm: usize,
-    nodes: &[u32],
-    firsts: &[u32],
-    raw: &[f64],
-    inv: f64,
-) {
-    let nm = if NM == 0 { nm } else { NM };
-    let k = if K == 0 { raw.len() } else { K };
-    let raw = &raw[..k];
-    for (&n, &first) in nodes.iter().zip(firsts) {
-        let (n, first) = (n as usize, first as usize);
-        let mut acc = [0.0f64; 16];
-        let acc = &mut acc[..nm];
-        let children = &mvals[first * nm..(first + k) * nm];
-        for (child, &e) in children.chunks_exact(nm).zip(raw) {
-            if e != 0.0 {
-                for (a, c) in acc.iter_mut().zip(child) {
-                    *a += e * c;
-                }
-            }
-        }
         let base = &mbase[n * nm..n * nm + nm];
-        for (a, &b) in acc.iter_mut().zip(base) {
-            *a = b + *a * inv;
+        let mut acc = [0.0f64; 16];
+        let acc = &mut acc[..nm];
+        if scale.is_none() {
+            acc.copy_from_slice(base);
+        }
+        let children = &mvals[first * nm..(first + k) * nm];
+        for (child, &w) in children.chunks_exact(nm).zip(weights) {
+            if w != 0.0 {
+                for (a, c) in acc.iter_mut().zip(child) {
+                    *a += w * c;
+                }
+            }
+        }
+        if let Some(inv) = scale {
+            for (a, &b) in acc.iter_mut().zip(base) {
+                *a = b + *a * inv;
+            }
         }
         mvals[n * nm..n * nm + nm].copy_from_slice(acc);
     }
@@ -1067,14 +1044,14 @@ impl Pass<'_> {
         } else {
             logit_exps(q, prob, self.lambda)
         };
-        accumulate_scaled::<NM, K>(
+        accumulate::<NM, K>(
             self.mvals,
             self.mbase,
             nm,
             std::slice::from_ref(&op.node0),
             std::slice::from_ref(&op.first0),
             prob,
-            inv,
+            Some(inv),
         );
         for p in prob.iter_mut() {
             *p *= inv;
@@ -1134,7 +1111,7 @@ impl Pass<'_> {
             } else {
                 logit_exps(q, prob, self.lambda)
             };
-            accumulate_scaled::<NM, K>(self.mvals, self.mbase, nm, nodes, firsts, prob, inv);
+            accumulate::<NM, K>(self.mvals, self.mbase, nm, nodes, firsts, prob, Some(inv));
             for p in prob.iter_mut() {
                 *p *= inv;
             }
@@ -1142,7 +1119,7 @@ impl Pass<'_> {
         }
         // Chance: the loaded probabilities.
         let prob = &self.prob[off..off + k];
-        accumulate::<NM, K>(self.mvals, self.mbase, nm, nodes, firsts, prob);
+        accumulate::<NM, K>(self.mvals, self.mbase, nm, nodes, firsts, prob, None);
     }
 }
 
@@ -1270,7 +1247,7 @@ fn largest(v: &[f64]) -> f64 {
 /// `normalize`, `λ(Q_a − max Q)` instead (the log-probabilities up to the set's
 /// constant, see [`Sweep::log_norms`]). Returns 1/Σ: the caller sums the set's
 /// children with the exponentials while the division runs, and then scales `prob` to
-/// the probabilities (see [`accumulate_scaled`]).
+/// the probabilities (see [`accumulate`]).
 #[inline(always)]
 fn logit_exps_with_logs(q: &[f64], logp: &mut [f64], prob: &mut [f64], lambda: f64, normalize: bool) -> f64 {
     let best = largest(q);
