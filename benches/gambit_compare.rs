@@ -65,15 +65,18 @@ fn main() {
         lambda: f64,
         gambit: f64,
         golden_run: f64,
-        game: demarche::game::Game,
+        /// Index into `games`.
+        game: usize,
         fastest: f64,
     }
+    let mut games = Vec::new();
     let mut pairs = Vec::new();
     for game in answers["games"].as_array().unwrap() {
         let file = game["file"].as_str().unwrap();
         let name = game["name"].as_str().unwrap();
         let source = std::fs::read_to_string(format!("{dir}/{file}")).unwrap();
-        let parsed = parse_efg(&source, file).unwrap();
+        games.push(parse_efg(&source, file).unwrap());
+        let parsed = games.last().unwrap();
         for sol in game["solutions"].as_array().unwrap() {
             if sol["ok"] != true {
                 continue;
@@ -92,7 +95,7 @@ fn main() {
                 lambda,
                 gambit,
                 golden_run,
-                game: parsed.clone(),
+                game: games.len() - 1,
                 fastest: f64::INFINITY,
             });
         }
@@ -108,7 +111,7 @@ fn main() {
             let started = Instant::now();
             let mut n = 0u32;
             while n == 0 || started.elapsed().as_secs_f64() < BATCH_SECONDS {
-                if solve_qre(&pair.game, &config).is_err() {
+                if solve_qre(&games[pair.game], &config).is_err() {
                     n = 0;
                     break;
                 }
